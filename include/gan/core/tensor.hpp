@@ -1,0 +1,146 @@
+#pragma once
+/// Tensor<T>: an owning, contiguous, row-major array of rank 0..4 on 64-byte aligned
+/// storage. resize() reuses the storage whenever it is large enough, so a layer's
+/// buffers are mapped once and reused by every step (DESIGN.md, performance rules).
+/// matrix() gives an Eigen view for GEMM-shaped work without copying.
+
+#include <Eigen/Core>
+#include <algorithm>
+#include <cstring>
+#include <memory>
+#include <new>
+#include <type_traits>
+
+#include "gan/core/error.hpp"
+#include "gan/core/shape.hpp"
+
+namespace gan {
+
+/// Alignment of every tensor's storage: a cache line, and a full AVX-512 register.
+inline constexpr std::size_t tensor_alignment = 64;
+
+template <class T>
+using MatrixMap = Eigen::Map<Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>;
+template <class T>
+using ConstMatrixMap =
+    Eigen::Map<const Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>;
+
+template <class T>
+class Tensor {
+  static_assert(std::is_floating_point_v<T>, "gan::Tensor holds float or double");
+
+ public:
+  using value_type = T;
+
+  Tensor() noexcept = default;
+  /// A zero-filled tensor of the given shape.
+  explicit Tensor(const Shape& shape) { resize(shape); }
+  Tensor(std::initializer_list<index_t> dims) : Tensor(Shape(dims)) {}
+
+  Tensor(const Tensor& other) : Tensor() { *this = other; }
+  Tensor& operator=(const Tensor& other) {
+    if (this != &other) {
+      resize(other.shape_);
+      copy_from(other);
+    }
+    return *this;
+  }
+  Tensor(Tensor&& other) noexcept { swap(other); }
+  Tensor& operator=(Tensor&& other) noexcept {
+    swap(other);
+    return *this;
+  }
+  ~Tensor() = default;
+
+  void swap(Tensor& other) noexcept {
+    std::swap(storage_, other.storage_);
+    std::swap(capacity_, other.capacity_);
+    std::swap(shape_, other.shape_);
+  }
+
+  /// Changes the shape. Storage is reused when it is large enough (no allocation);
+  /// otherwise new zero-filled storage is taken. Contents are kept only as raw memory:
+  /// callers that need zeros after a change of shape call zero().
+  void resize(const Shape& shape) {
+    const index_t n = shape.numel();
+    if (n > capacity_) {
+      Storage fresh(static_cast<T*>(::operator new(static_cast<std::size_t>(n) * sizeof(T),
+                                                   std::align_val_t(tensor_alignment))));
+      std::memset(fresh.get(), 0, static_cast<std::size_t>(n) * sizeof(T));
+      storage_ = std::move(fresh);
+      capacity_ = n;
+    }
+    shape_ = shape;
+  }
+
+  /// A new view of the same elements: the element count must not change.
+  void reshape(const Shape& shape) {
+    if (shape.numel() != shape_.numel())
+      throw Error("Tensor::reshape: cannot view " + shape_.str() + " as " + shape.str());
+    shape_ = shape;
+  }
+
+  const Shape& shape() const noexcept { return shape_; }
+  index_t size() const noexcept { return shape_.numel(); }
+  bool empty() const noexcept { return size() == 0; }
+  index_t dim(int i) const noexcept { return shape_[i]; }
+  int rank() const noexcept { return shape_.rank(); }
+
+  T* data() noexcept { return storage_.get(); }
+  const T* data() const noexcept { return storage_.get(); }
+  T* begin() noexcept { return data(); }
+  T* end() noexcept { return data() + size(); }
+  const T* begin() const noexcept { return data(); }
+  const T* end() const noexcept { return data() + size(); }
+
+  T& operator[](index_t i) noexcept { return storage_.get()[i]; }
+  const T& operator[](index_t i) const noexcept { return storage_.get()[i]; }
+
+  /// Element of a rank-4 tensor (NCHW).
+  T& operator()(index_t n, index_t c, index_t h, index_t w) noexcept {
+    return data()[((n * shape_[1] + c) * shape_[2] + h) * shape_[3] + w];
+  }
+  const T& operator()(index_t n, index_t c, index_t h, index_t w) const noexcept {
+    return data()[((n * shape_[1] + c) * shape_[2] + h) * shape_[3] + w];
+  }
+  /// Element of a rank-2 tensor.
+  T& operator()(index_t r, index_t c) noexcept { return data()[r * shape_[1] + c]; }
+  const T& operator()(index_t r, index_t c) const noexcept { return data()[r * shape_[1] + c]; }
+
+  void fill(T value) noexcept { std::fill(begin(), end(), value); }
+  void zero() noexcept { fill(T(0)); }
+
+  /// Copies the elements of a tensor of the same size (shapes may differ).
+  void copy_from(const Tensor& other) {
+    if (other.size() != size())
+      throw Error("Tensor::copy_from: size " + std::to_string(other.size()) + " into " +
+                  std::to_string(size()));
+    if (size() > 0)
+      std::memcpy(data(), other.data(), static_cast<std::size_t>(size()) * sizeof(T));
+  }
+
+  /// Row-major matrix view [rows, cols]; rows * cols must equal size().
+  MatrixMap<T> matrix(index_t rows, index_t cols) noexcept {
+    GAN_ASSERT(rows * cols == size());
+    return MatrixMap<T>(data(), rows, cols);
+  }
+  ConstMatrixMap<T> matrix(index_t rows, index_t cols) const noexcept {
+    GAN_ASSERT(rows * cols == size());
+    return ConstMatrixMap<T>(data(), rows, cols);
+  }
+  /// [dim0, everything else]: a batch of flattened samples.
+  MatrixMap<T> matrix() noexcept { return matrix(shape_[0], shape_.per_sample()); }
+  ConstMatrixMap<T> matrix() const noexcept { return matrix(shape_[0], shape_.per_sample()); }
+
+ private:
+  struct AlignedDelete {
+    void operator()(T* p) const noexcept { ::operator delete(p, std::align_val_t(tensor_alignment)); }
+  };
+  using Storage = std::unique_ptr<T, AlignedDelete>;
+
+  Storage storage_;
+  index_t capacity_ = 0;
+  Shape shape_;
+};
+
+}  // namespace gan

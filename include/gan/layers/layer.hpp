@@ -1,0 +1,104 @@
+#pragma once
+/// What makes a type a layer, and the pieces every layer shares.
+///
+/// A layer L with value type T (L::value_type) has
+///   const Tensor<T>& forward(const Tensor<T>& x);   // caches what backward needs
+///   const Tensor<T>& backward(const Tensor<T>& dy); // overwrites and returns dL/dx,
+///                                                   // ADDS into parameter grads
+///   Shape output_shape(const Shape& in) const;      // validates the input shape
+///   std::vector<Parameter<T>> parameters();         // name, value, grad
+///   std::vector<Buffer<T>> buffers();               // state that is not trained
+///   void zero_grad(); void train(bool); void eval(); void set_requires_grad(bool);
+///   std::string name() const;                       // "Conv2d(1->64, k=4, s=2, p=1)"
+/// LayerBase<T> supplies the modes and the empty defaults, so parameter-free layers
+/// only write forward, backward, output_shape and name. is_layer_v<L> checks it all.
+
+#include <string>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "gan/core/error.hpp"
+#include "gan/core/shape.hpp"
+#include "gan/core/tensor.hpp"
+
+namespace gan {
+
+/// A trainable tensor of a layer and its gradient, named as in PyTorch ("weight").
+template <class T>
+struct Parameter {
+  std::string name;
+  Tensor<T>& value;
+  Tensor<T>& grad;
+};
+
+/// A tensor of state that is saved but not trained ("running_mean").
+template <class T>
+struct Buffer {
+  std::string name;
+  Tensor<T>& value;
+};
+
+/// Modes and defaults shared by every layer. Not polymorphic: composition is by
+/// templates (Sequential), so there is no virtual call on the hot path.
+template <class T>
+class LayerBase {
+ public:
+  using value_type = T;
+
+  /// Training mode (the default) or evaluation mode (BatchNorm uses running stats).
+  void train(bool on = true) noexcept { training_ = on; }
+  void eval() noexcept { training_ = false; }
+  bool is_training() const noexcept { return training_; }
+
+  /// A frozen layer still returns dL/dx but accumulates no parameter gradients.
+  void set_requires_grad(bool on) noexcept { requires_grad_ = on; }
+  bool requires_grad() const noexcept { return requires_grad_; }
+
+  std::vector<Parameter<T>> parameters() { return {}; }
+  std::vector<Buffer<T>> buffers() { return {}; }
+  void zero_grad() noexcept {}
+
+ protected:
+  bool training_ = true;
+  bool requires_grad_ = true;
+};
+
+/// Throws gan::Error("<layer>: expected input <what>, got <shape>") unless ok.
+inline void check_input(bool ok, const std::string& layer, const std::string& expected,
+                        const Shape& got) {
+  if (!ok) throw Error(layer + ": expected input " + expected + ", got " + got.str());
+}
+
+namespace detail {
+template <class L, class = void>
+struct is_layer : std::false_type {};
+
+template <class L>
+struct is_layer<
+    L, std::void_t<typename L::value_type,
+                   decltype(std::declval<L&>().forward(
+                       std::declval<const Tensor<typename L::value_type>&>())),
+                   decltype(std::declval<L&>().backward(
+                       std::declval<const Tensor<typename L::value_type>&>())),
+                   decltype(std::declval<const L&>().output_shape(std::declval<const Shape&>())),
+                   decltype(std::declval<L&>().parameters()), decltype(std::declval<L&>().buffers()),
+                   decltype(std::declval<L&>().zero_grad()), decltype(std::declval<L&>().train(true)),
+                   decltype(std::declval<L&>().set_requires_grad(true)),
+                   decltype(std::declval<const L&>().name())>>
+    : std::bool_constant<
+          std::is_same_v<decltype(std::declval<L&>().forward(
+                             std::declval<const Tensor<typename L::value_type>&>())),
+                         const Tensor<typename L::value_type>&> &&
+          std::is_same_v<decltype(std::declval<L&>().backward(
+                             std::declval<const Tensor<typename L::value_type>&>())),
+                         const Tensor<typename L::value_type>&> &&
+          std::is_same_v<decltype(std::declval<L&>().parameters()),
+                         std::vector<Parameter<typename L::value_type>>>> {};
+}  // namespace detail
+
+/// True when L has the layer interface above.
+template <class L>
+inline constexpr bool is_layer_v = detail::is_layer<L>::value;
+
+}  // namespace gan

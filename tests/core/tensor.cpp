@@ -1,0 +1,55 @@
+#include <catch2/catch.hpp>
+
+#include <cstdint>
+
+#include "gan/core/tensor.hpp"
+
+TEMPLATE_TEST_CASE("Tensor is zero-filled, aligned and row-major", "[core][tensor]", float, double) {
+  gan::Tensor<TestType> t({2, 3, 4, 5});
+  REQUIRE(t.size() == 120);
+  REQUIRE(t.shape() == gan::Shape{2, 3, 4, 5});
+  REQUIRE(reinterpret_cast<std::uintptr_t>(t.data()) % 64 == 0);
+  for (TestType v : t) REQUIRE(v == 0);
+  t(1, 2, 3, 4) = 7;
+  REQUIRE(t[119] == 7);
+  t(0, 1, 0, 2) = 3;
+  REQUIRE(t[1 * 20 + 2] == 3);
+  auto m = t.matrix();
+  REQUIRE(m.rows() == 2);
+  REQUIRE(m.cols() == 60);
+  REQUIRE(m(1, 59) == 7);
+}
+
+TEST_CASE("Tensor::resize reuses storage when it fits", "[core][tensor]") {
+  gan::Tensor<float> t({4, 8});
+  const float* before = t.data();
+  t.resize({2, 8});
+  REQUIRE(t.data() == before);
+  t.resize({4, 8});
+  REQUIRE(t.data() == before);
+  t.resize({5, 8});
+  REQUIRE(t.size() == 40);
+}
+
+TEST_CASE("Tensor copy is deep, move steals", "[core][tensor]") {
+  gan::Tensor<double> a({3});
+  a[1] = 2.0;
+  gan::Tensor<double> b = a;
+  b[1] = 5.0;
+  REQUIRE(a[1] == 2.0);
+  gan::Tensor<double> c = std::move(b);
+  REQUIRE(c[1] == 5.0);
+}
+
+TEST_CASE("Tensor::reshape refuses a different element count", "[core][tensor]") {
+  gan::Tensor<float> t({2, 6});
+  t.reshape({3, 4});
+  REQUIRE(t.shape() == gan::Shape{3, 4});
+  REQUIRE_THROWS_WITH(t.reshape({5}), Catch::Contains("[3, 4]") && Catch::Contains("[5]"));
+}
+
+TEST_CASE("Shape rejects rank > 4 and negative sizes", "[core][shape]") {
+  REQUIRE_THROWS_AS((gan::Shape{1, 2, 3, 4, 5}), gan::Error);
+  REQUIRE_THROWS_AS((gan::Shape{2, -1}), gan::Error);
+  REQUIRE(gan::Shape{64, 1, 28, 28}.str() == "[64, 1, 28, 28]");
+}
