@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs the Debian packages gan needs, only those that are missing.
+#   scripts/install-deps.sh            build + test dependencies
+#   scripts/install-deps.sh --torch    also python3-torch (PyTorch cross-checks, benchmarks)
+set -euo pipefail
+
+packages=(cmake g++ make libeigen3-dev libxsimd-dev catch2 libbenchmark-dev zlib1g-dev
+          libstb-dev nlohmann-json3-dev libcli11-dev)
+if [[ "${1:-}" == "--torch" ]]; then
+  packages+=(python3-torch python3-numpy)
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[[ ${#missing[@]} -eq 0 ]] && exit 0
+
+sudo=""
+if [[ $(id -u) -ne 0 ]]; then sudo="sudo"; fi
+echo "installing: ${missing[*]}" >&2
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
