@@ -1,0 +1,83 @@
+#pragma once
+/// Conv2dGeometry: the sizes of one 2-D convolution, with the derived sizes computed once.
+///
+///   x: [N, C_in, H, W], w: [C_out, C_in, K, K] -> y: [N, C_out, H_out, W_out]
+///   H_out = (H + 2*pad - K) / stride + 1,  W_out = (W + 2*pad - K) / stride + 1
+///
+/// Square kernels, one stride and one padding for both axes (as gan's layers use them).
+/// The kernels of im2col.hpp and conv2d.hpp read only this struct and raw pointers; the
+/// layer that owns the memory validates the sizes first (valid() is the kernels'
+/// precondition). The same struct describes a transposed convolution read backwards:
+/// its input is this geometry's y and its output this geometry's x (see conv2d.hpp).
+///
+/// Batch folding: the kernels lower batch_chunk samples at a time into one column matrix
+/// [C_in*K*K, batch_chunk*H_out*W_out], so one large GEMM replaces batch_chunk small
+/// ones. The chunk is chosen so that the workspace stays under col_budget elements;
+/// it depends on the sizes only (never on the thread count), so results are reproducible.
+
+#include <algorithm>
+
+#include "gan/core/shape.hpp"
+
+namespace gan::kernels {
+
+struct Conv2dGeometry {
+  /// Elements of lowered columns plus staged outputs that one batch chunk may use:
+  /// 4 Mi elements (16 MiB in float) covers a whole DCGAN-28 batch of 64 in one GEMM
+  /// while keeping larger images from asking for hundreds of megabytes.
+  static constexpr index_t col_budget = index_t(1) << 22;
+
+  index_t N = 0, C_in = 0, H = 0, W = 0, C_out = 0, K = 1, stride = 1, pad = 0;
+  index_t H_out = 0, W_out = 0;
+  /// Samples lowered into one GEMM (1 <= batch_chunk <= N when N > 0). Set by the
+  /// constructor; a caller may lower it (tests do, to exercise the chunked path) and
+  /// must then size the workspace with workspace_size() again.
+  index_t batch_chunk = 1;
+
+  Conv2dGeometry() noexcept = default;
+  Conv2dGeometry(index_t n, index_t c_in, index_t h, index_t w, index_t c_out, index_t k,
+                 index_t s = 1, index_t p = 0) noexcept
+      : N(n), C_in(c_in), H(h), W(w), C_out(c_out), K(k), stride(s), pad(p) {
+    if (valid_sizes()) {
+      H_out = (H + 2 * pad - K) / stride + 1;
+      W_out = (W + 2 * pad - K) / stride + 1;
+      const index_t per_sample = (col_rows() + C_out) * out_plane();
+      batch_chunk = std::clamp<index_t>(col_budget / std::max<index_t>(per_sample, 1), 1,
+                                        std::max<index_t>(N, 1));
+    }
+  }
+
+  /// The kernels' precondition: positive sizes and an image at least as large as the
+  /// kernel once padded (N may be 0: an empty batch is a no-op).
+  bool valid() const noexcept { return valid_sizes() && batch_chunk >= 1; }
+
+  index_t in_plane() const noexcept { return H * W; }
+  index_t out_plane() const noexcept { return H_out * W_out; }
+  /// Rows of the lowered column matrix: one per (input channel, kernel row, kernel col).
+  index_t col_rows() const noexcept { return C_in * K * K; }
+  index_t x_size() const noexcept { return N * C_in * in_plane(); }
+  index_t y_size() const noexcept { return N * C_out * out_plane(); }
+  index_t w_size() const noexcept { return C_out * col_rows(); }
+
+  /// A 1x1 convolution with stride 1 and no padding is a plain matrix product per
+  /// sample, x_n: [C_in, H*W] is already its own column matrix, so im2col is skipped.
+  bool pointwise() const noexcept { return K == 1 && stride == 1 && pad == 0; }
+
+  /// Elements of workspace that conv2d_forward, conv2d_backward_data and
+  /// conv2d_backward_weights each need (the same for all three): the column matrix of
+  /// one batch chunk, plus the chunk's outputs in [C_out, chunk*H_out*W_out] order when
+  /// the chunk holds more than one sample.
+  index_t workspace_size() const noexcept {
+    if (pointwise()) return 0;
+    const index_t cols = batch_chunk * out_plane();
+    return col_rows() * cols + (batch_chunk > 1 ? C_out * cols : 0);
+  }
+
+ private:
+  bool valid_sizes() const noexcept {
+    return N >= 0 && C_in > 0 && H > 0 && W > 0 && C_out > 0 && K > 0 && stride > 0 && pad >= 0 &&
+           H + 2 * pad >= K && W + 2 * pad >= K;
+  }
+};
+
+}  // namespace gan::kernels
