@@ -1,7 +1,9 @@
-#include <catch2/catch.hpp>
+#include "gan/io/idx.hpp"
+
 #include <unistd.h>
 #include <zlib.h>
 
+#include <catch2/catch.hpp>
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
@@ -9,8 +11,6 @@
 #include <set>
 #include <string>
 #include <vector>
-
-#include "gan/io/idx.hpp"
 
 namespace fs = std::filesystem;
 
@@ -106,9 +106,9 @@ TEST_CASE("read_idx_labels and read_idx give the bytes and dimensions", "[io][id
 TEST_CASE("read_idx refuses a wrong magic, type or rank", "[io][idx]") {
   TempDir dir;
   write_raw(dir / "png", {0x89, 'P', 'N', 'G', 0, 0, 0, 1, 0});
-  REQUIRE_THROWS_WITH(gan::read_idx(dir / "png"),
-                      Catch::Contains("png'") && Catch::Contains("not an IDX file") &&
-                          Catch::Contains("0x89504E47"));
+  REQUIRE_THROWS_WITH(gan::read_idx(dir / "png"), Catch::Contains("png'") &&
+                                                      Catch::Contains("not an IDX file") &&
+                                                      Catch::Contains("0x89504E47"));
 
   write_raw(dir / "floats", idx_bytes(0x0D, {2}, Bytes(8)));
   REQUIRE_THROWS_WITH(gan::read_idx(dir / "floats"),
@@ -116,9 +116,9 @@ TEST_CASE("read_idx refuses a wrong magic, type or rank", "[io][idx]") {
 
   write_raw(dir / "labels", idx_bytes(0x08, {4}, counting(4)));
   write_raw(dir / "images", idx_bytes(0x08, {1, 2, 2}, counting(4)));
-  REQUIRE_THROWS_WITH(gan::read_idx_images<float>(dir / "labels"),
-                      Catch::Contains("labels'") && Catch::Contains("rank-1") &&
-                          Catch::Contains("0x00000803"));
+  REQUIRE_THROWS_WITH(
+      gan::read_idx_images<float>(dir / "labels"),
+      Catch::Contains("labels'") && Catch::Contains("rank-1") && Catch::Contains("0x00000803"));
   REQUIRE_THROWS_WITH(gan::read_idx_labels(dir / "images"),
                       Catch::Contains("rank-3") && Catch::Contains("0x00000801"));
 
@@ -139,9 +139,9 @@ TEST_CASE("read_idx reports truncated and oversized files with byte counts", "[i
   const Bytes short_file = idx_bytes(0x08, {10, 28, 28}, counting(4096 - 16));
   write_raw(dir / "short", short_file);
   write_gz(dir / "short.gz", short_file);
-  REQUIRE_THROWS_WITH(gan::read_idx_images<float>(dir / "short"),
-                      Catch::Equals("idx: '" + (dir / "short") +
-                                    "' truncated: expected 7856 bytes, read 4096"));
+  REQUIRE_THROWS_WITH(
+      gan::read_idx_images<float>(dir / "short"),
+      Catch::Equals("idx: '" + (dir / "short") + "' truncated: expected 7856 bytes, read 4096"));
   REQUIRE_THROWS_WITH(gan::read_idx_images<float>(dir / "short.gz"),
                       Catch::Contains("short.gz' truncated: expected 7856 bytes, read 4096"));
 

@@ -1,13 +1,13 @@
-#include <catch2/catch.hpp>
+#include "gan/io/png.hpp"
+
 #include <unistd.h>
 
+#include <catch2/catch.hpp>
 #include <cmath>
 #include <filesystem>
 #include <limits>
 #include <memory>
 #include <string>
-
-#include "gan/io/png.hpp"
 
 // The decoder is for checking only: a private copy in this file.
 #define STB_IMAGE_STATIC
@@ -55,7 +55,9 @@ Decoded decode(const std::string& path) {
 }
 
 // torchvision.utils.save_image's conversion: mul(255).add(0.5).clamp(0, 255), truncated.
-int expected_byte(double v) { return static_cast<int>(std::floor(std::clamp(v * 255 + 0.5, 0.0, 255.0))); }
+int expected_byte(double v) {
+  return static_cast<int>(std::floor(std::clamp(v * 255 + 0.5, 0.0, 255.0)));
+}
 
 }  // namespace
 
@@ -176,8 +178,7 @@ TEST_CASE("write_png_grid refuses bad shapes and unwritable paths", "[io][png]")
 
   // A folder in the way: the rename fails, the folder stays, no temporary file remains.
   fs::create_directories(dir.path / "taken.png" / "inside");
-  REQUIRE_THROWS_WITH(gan::write_png_grid(dir / "taken.png", batch),
-                      Catch::Contains("taken.png'"));
+  REQUIRE_THROWS_WITH(gan::write_png_grid(dir / "taken.png", batch), Catch::Contains("taken.png'"));
   REQUIRE(fs::is_directory(dir.path / "taken.png" / "inside"));
   REQUIRE(std::distance(fs::directory_iterator(dir.path), fs::directory_iterator()) == 1);
 }

@@ -34,8 +34,8 @@ namespace gan {
 
 /// The contents of an unsigned-byte IDX file.
 struct IdxFile {
-  std::vector<index_t> dims;         // outermost first, e.g. {60000, 28, 28}
-  std::vector<std::uint8_t> bytes;   // product(dims) elements, row-major
+  std::vector<index_t> dims;        // outermost first, e.g. {60000, 28, 28}
+  std::vector<std::uint8_t> bytes;  // product(dims) elements, row-major
 };
 
 namespace detail {
@@ -160,8 +160,8 @@ inline IdxFile read_idx(const std::string& path) {
                             (std::uint64_t{b[2]} << 8) | std::uint64_t{b[3]};
     if (d == 0) in.fail("has a zero dimension (dimension " + std::to_string(i) + ")");
     if (count > (limit - header) / d)
-      in.fail("claims more elements than can be addressed (dimension " + std::to_string(i) +
-              " = " + std::to_string(d) + ")");
+      in.fail("claims more elements than can be addressed (dimension " + std::to_string(i) + " = " +
+              std::to_string(d) + ")");
     count *= d;
     out.dims.push_back(static_cast<index_t>(d));
   }

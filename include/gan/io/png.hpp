@@ -34,7 +34,8 @@
 #ifndef GAN_IO_STB_IMAGE_WRITE_COMPILED
 #define GAN_IO_STB_IMAGE_WRITE_COMPILED
 #ifdef INCLUDE_STB_IMAGE_WRITE_H
-#error "gan/io/png.hpp compiles its own static copy of stb_image_write: include it before <stb/stb_image_write.h>, or not together with it"
+// Its declarations, already seen without STB_IMAGE_WRITE_STATIC, would clash with ours.
+#error "gan/io/png.hpp compiles its own stb_image_write: include it before <stb/stb_image_write.h>"
 #endif
 #define STB_IMAGE_WRITE_STATIC
 #define STB_IMAGE_WRITE_IMPLEMENTATION
@@ -103,9 +104,9 @@ void write_png_grid(const std::string& path, const T* images, index_t n, index_t
   }
 
   std::vector<unsigned char> encoded;
-  const int ok = stbi_write_png_to_func(&png_sink, &encoded, static_cast<int>(width),
-                                        static_cast<int>(height), static_cast<int>(c),
-                                        pixels.data(), static_cast<int>(width * c));
+  const int ok =
+      stbi_write_png_to_func(&png_sink, &encoded, static_cast<int>(width), static_cast<int>(height),
+                             static_cast<int>(c), pixels.data(), static_cast<int>(width * c));
   if (!ok) throw Error("png: cannot write '" + path + "': encoding failed");
   AtomicFile file(path, "png");
   file.write(encoded.data(), encoded.size());
@@ -136,8 +137,8 @@ void write_png(const std::string& path, const Tensor<T>& image) {
   const int c_axis = nchw ? 1 : 0;
   if ((!chw && !nchw) || (s[c_axis] != 1 && s[c_axis] != 3) || s[c_axis + 1] < 1 ||
       s[c_axis + 2] < 1)
-    throw Error("write_png('" + path + "'): expected an image [C, H, W] or [1, C, H, W] with C = 1 or 3, got " +
-                s.str());
+    throw Error("write_png('" + path +
+                "'): expected an image [C, H, W] or [1, C, H, W] with C = 1 or 3, got " + s.str());
   detail::write_png_grid(path, image.data(), 1, s[c_axis], s[c_axis + 1], s[c_axis + 2], 1, 0,
                          0.0f);
 }

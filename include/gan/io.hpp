@@ -1,0 +1,10 @@
+#pragma once
+/// gan/io.hpp: the optional IO part of gan (target gan::io; needs zlib, stb and
+/// nlohmann_json, which nothing else in gan includes).
+///   gan/io/idx.hpp          read_idx, read_idx_images<T>, read_idx_labels (MNIST IDX, raw or gzip)
+///   gan/io/png.hpp          write_png_grid, write_png (torchvision make_grid layout)
+///   gan/io/safetensors.hpp  save_safetensors, load_safetensors, SafetensorsFile, load_into
+
+#include "gan/io/idx.hpp"
+#include "gan/io/png.hpp"
+#include "gan/io/safetensors.hpp"
