@@ -79,25 +79,27 @@ TEST_CASE("bce_loss gradient passes the finite-difference check", "[losses][bce]
 
 TEMPLATE_TEST_CASE("bce_loss is finite at p = 0 and p = 1", "[losses][bce]", float, double) {
   using T = TestType;
-  // 12 elements: the saturated ones sit in SIMD batches and in the scalar tail.
-  gan::Tensor<T> p({12}), target({12}), grad;
+  // A pattern of 12 repeated over 35 elements: saturated values sit in SIMD batches (up
+  // to AVX-512's 16 floats) and in the scalar tail.
+  const int n = 35;
+  gan::Tensor<T> p({n}), target({n}), grad;
   const T ps[12] = {0, 1, 0, 1, 0.5, 0, 1, 0, 1, 0, 1, 0};
   const T ts[12] = {1, 0, 0, 1, 1, 0.5, 0.5, 1, 0, 0, 1, 1};
   double expected = 0;
-  for (int i = 0; i < 12; ++i) {
-    p[i] = ps[i];
-    target[i] = ts[i];
-    expected += plain_term(ps[i], ts[i]);
+  for (int i = 0; i < n; ++i) {
+    p[i] = ps[i % 12];
+    target[i] = ts[i % 12];
+    expected += plain_term(p[i], target[i]);
   }
   // Each p = 0 with t = 1 (or p = 1 with t = 0) costs exactly the clamp, 100.
   REQUIRE(plain_term(0, 1) == 100.0);
   const T loss = gan::bce_loss(p, target, grad);
   REQUIRE(std::isfinite(loss));
-  REQUIRE(loss == Approx(expected / 12).epsilon(1e-6));
-  for (int i = 0; i < 12; ++i) {
+  REQUIRE(loss == Approx(expected / n).epsilon(1e-6));
+  for (int i = 0; i < n; ++i) {
     INFO("element " << i);
     REQUIRE(std::isfinite(grad[i]));
-    REQUIRE(grad[i] == Approx(plain_grad(ps[i], ts[i], 12)).epsilon(1e-6));
+    REQUIRE(grad[i] == Approx(plain_grad(p[i], target[i], n)).epsilon(1e-6));
   }
   // The scalar-target form saturates the same way.
   const T l1 = gan::bce_loss(p, T(1), grad);
@@ -108,9 +110,10 @@ TEMPLATE_TEST_CASE("bce_loss is finite at p = 0 and p = 1", "[losses][bce]", flo
 TEMPLATE_TEST_CASE("bce_loss rejects a p outside [0, 1]", "[losses][bce]", float, double) {
   using T = TestType;
   gan::Tensor<T> grad;
-  for (const gan::index_t bad : {gan::index_t(2), gan::index_t(10)}) {
+  // Out-of-range elements in SIMD batches (2, 20) and in the scalar tail (34).
+  for (const gan::index_t bad : {gan::index_t(2), gan::index_t(20), gan::index_t(34)}) {
     for (const T value : {T(1.5), T(-0.25), std::numeric_limits<T>::quiet_NaN()}) {
-      auto p = uniform<T>({11}, 0.1, 0.9, 5);
+      auto p = uniform<T>({35}, 0.1, 0.9, 5);
       p[bad] = value;
       REQUIRE_THROWS_WITH(
           gan::bce_loss(p, T(1), grad),

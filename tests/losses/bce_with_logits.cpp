@@ -100,21 +100,23 @@ TEMPLATE_TEST_CASE("bce_with_logits_loss is finite at |x| = 1e4", "[losses][bce_
   // Exactly: l = max(x, 0) - x t (the log1p term underflows to 0), dl/dx = step(x) - t.
   const T xs[9] = {1e4, -1e4, 1e4, -1e4, 1e4, -1e4, 1e4, -1e4, 0};
   const T ts[9] = {0, 1, 1, 0, 0.5, 0.5, 0.9, 0, 1};
-  gan::Tensor<T> x({9}), target({9}), grad;
+  // Repeated over 35 elements, to reach SIMD batches (up to 16 floats) and the tail.
+  const int n = 35;
+  gan::Tensor<T> x({n}), target({n}), grad;
   double expected = 0;
-  for (int i = 0; i < 9; ++i) {
-    x[i] = xs[i];
-    target[i] = ts[i];
-    expected += i == 8 ? std::log(2.0) : std::max(double(xs[i]), 0.0) - double(xs[i]) * ts[i];
+  for (int i = 0; i < n; ++i) {
+    x[i] = xs[i % 9];
+    target[i] = ts[i % 9];
+    expected += i % 9 == 8 ? std::log(2.0) : std::max(double(x[i]), 0.0) - double(x[i]) * target[i];
   }
   const T loss = gan::bce_with_logits_loss(x, target, grad);
   REQUIRE(std::isfinite(loss));
-  REQUIRE(loss == Approx(expected / 9).epsilon(1e-5));
-  for (int i = 0; i < 9; ++i) {
+  REQUIRE(loss == Approx(expected / n).epsilon(1e-5));
+  for (int i = 0; i < n; ++i) {
     INFO("element " << i);
-    const double step = xs[i] > 0 ? 1.0 : xs[i] < 0 ? 0.0 : 0.5;
+    const double step = x[i] > 0 ? 1.0 : x[i] < 0 ? 0.0 : 0.5;
     REQUIRE(std::isfinite(grad[i]));
-    REQUIRE(grad[i] == Approx((step - ts[i]) / 9).margin(1e-6));
+    REQUIRE(grad[i] == Approx((step - target[i]) / n).margin(1e-6));
   }
   const T l0 = gan::bce_with_logits_loss(x, T(0), grad);
   REQUIRE(std::isfinite(l0));
