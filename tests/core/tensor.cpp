@@ -53,3 +53,12 @@ TEST_CASE("Shape rejects rank > 4 and negative sizes", "[core][shape]") {
   REQUIRE_THROWS_AS((gan::Shape{2, -1}), gan::Error);
   REQUIRE(gan::Shape{64, 1, 28, 28}.str() == "[64, 1, 28, 28]");
 }
+
+TEST_CASE("A default Tensor is empty, not a scalar", "[core][tensor]") {
+  gan::Tensor<float> t;
+  REQUIRE(t.size() == 0);
+  REQUIRE(t.empty());
+  gan::Tensor<float> scalar(gan::Shape{});
+  REQUIRE(scalar.size() == 1);
+  REQUIRE(scalar.data() != nullptr);
+}

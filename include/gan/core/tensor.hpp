@@ -32,6 +32,7 @@ class Tensor {
  public:
   using value_type = T;
 
+  /// An empty tensor: shape [0], no storage.
   Tensor() noexcept = default;
   /// A zero-filled tensor of the given shape.
   explicit Tensor(const Shape& shape) { resize(shape); }
@@ -140,7 +141,7 @@ class Tensor {
 
   Storage storage_;
   index_t capacity_ = 0;
-  Shape shape_;
+  Shape shape_{0};  // a default tensor is empty (rank 1, no elements), not a scalar
 };
 
 }  // namespace gan
