@@ -4,7 +4,9 @@
 ///   gan/io/idx.hpp          read_idx, read_idx_images<T>, read_idx_labels (MNIST IDX, raw or gzip)
 ///   gan/io/png.hpp          write_png_grid, write_png (torchvision make_grid layout)
 ///   gan/io/safetensors.hpp  save_safetensors, load_safetensors, SafetensorsFile, load_into
+///   gan/io/checkpoint.hpp   save_checkpoint, load_checkpoint, load_generator (a Trainer's state)
 
 #include "gan/io/idx.hpp"
 #include "gan/io/png.hpp"
 #include "gan/io/safetensors.hpp"
+#include "gan/io/checkpoint.hpp"

@@ -169,14 +169,32 @@ class Trainer {
             {"rng", rng_.state()}};
   }
 
-  /// Restores what state_metadata() gave; throws gan::Error on a missing or bad entry.
+  /// Throws gan::Error unless m holds a valid state_metadata(); changes nothing.
+  void check_state_metadata(const std::map<std::string, std::string>& m) const { parse(m); }
+
+  /// Restores what state_metadata() gave; on a missing or bad entry throws gan::Error
+  /// and changes nothing.
   void set_state_metadata(const std::map<std::string, std::string>& m) {
+    const SavedState s = parse(m);
+    steps_ = s.steps;
+    opt_g_.set_steps(s.steps_g);
+    opt_d_.set_steps(s.steps_d);
+    rng_ = s.rng;
+  }
+
+ private:
+  struct SavedState {
+    std::int64_t steps = 0, steps_g = 0, steps_d = 0;
+    Rng rng;
+  };
+
+  static SavedState parse(const std::map<std::string, std::string>& m) {
     auto get = [&m](const std::string& key) {
       auto it = m.find(key);
       if (it == m.end()) throw Error("Trainer: checkpoint metadata lacks '" + key + "'");
       return it->second;
     };
-    auto integer = [&](const std::string& key) {
+    auto count = [&](const std::string& key) {
       const std::string v = get(key);
       std::size_t used = 0;
       long long x = -1;
@@ -189,17 +207,14 @@ class Trainer {
         throw Error("Trainer: checkpoint metadata '" + key + "' is not a count: '" + v + "'");
       return static_cast<std::int64_t>(x);
     };
-    const auto step = integer("step"), step_g = integer("optimizer_g.step"),
-               step_d = integer("optimizer_d.step");
-    Rng rng;
-    rng.set_state(get("rng"));
-    steps_ = step;
-    opt_g_.set_steps(step_g);
-    opt_d_.set_steps(step_d);
-    rng_ = rng;
+    SavedState s;
+    s.steps = count("step");
+    s.steps_g = count("optimizer_g.step");
+    s.steps_d = count("optimizer_d.step");
+    s.rng.set_state(get("rng"));
+    return s;
   }
 
- private:
   AdamOptions adam(double lr) const {
     AdamOptions a;
     a.lr = lr;
