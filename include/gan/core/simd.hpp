@@ -22,6 +22,39 @@ inline constexpr index_t width = static_cast<index_t>(batch<T>::size);
 template <class T>
 using if_scalar = std::enable_if_t<std::is_floating_point_v<T>, T>;
 
+/// Vector registers of the architecture this file was compiled for (AVX-512 and
+/// AArch64: 32, SSE/AVX: 16): sizes register-blocked kernels such as the GEMM micro-kernel.
+inline constexpr int vector_registers = (XSIMD_WITH_AVX512F || XSIMD_WITH_NEON64) ? 32 : 16;
+
+// --- raw batch access for register-blocked kernels ---------------------------------
+/// One batch from p[0..width) (any alignment).
+template <class T>
+batch<T> load(const T* p) noexcept { return batch<T>::load_unaligned(p); }
+/// Writes x to p[0..width) (any alignment).
+template <class T>
+void store(T* p, const batch<T>& x) noexcept { x.store_unaligned(p); }
+/// A batch with every lane set to value.
+template <class T>
+batch<T> broadcast(T value) noexcept { return batch<T>(value); }
+/// Lane offsets 0, stride, 2 * stride, ... for gather(), in the integer type of T's width.
+/// The largest, (width - 1) * stride, must fit that type (int32 for float).
+template <class T>
+auto strided_offsets(index_t stride) noexcept {
+  using I = xsimd::as_integer_t<T>;
+  alignas(64) I offsets[width<T>];
+  for (index_t i = 0; i < width<T>; ++i) offsets[i] = static_cast<I>(i * stride);
+  return xsimd::batch<I>::load_aligned(offsets);
+}
+/// Lane i = p[offsets[i]] (offsets from strided_offsets).
+template <class T, class I>
+batch<T> gather(const T* p, const I& offsets) noexcept { return batch<T>::gather(p, offsets); }
+/// x * y + z, fused where the architecture has FMA.
+template <class T, class A>
+xsimd::batch<T, A> fma(const xsimd::batch<T, A>& x, const xsimd::batch<T, A>& y,
+                       const xsimd::batch<T, A>& z) noexcept {
+  return xsimd::fma(x, y, z);
+}
+
 // --- math on a batch or a scalar -------------------------------------------------
 template <class T>
 if_scalar<T> exp(T x) noexcept { return std::exp(x); }

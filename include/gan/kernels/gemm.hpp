@@ -1,12 +1,20 @@
 #pragma once
 /// GEMM on raw row-major memory: C = alpha * op(A) * op(B) + beta * C, where
 /// op(X) is X or X^T. op(A): [M, K], op(B): [K, N], C: [M, N]; lda/ldb/ldc are the
-/// row strides of A, B, C as stored. The multiply itself is Eigen's, which threads
-/// itself under OpenMP: do not call gemm from inside parallel_for.
+/// row strides of A, B, C as stored. Both overloads thread themselves under OpenMP: do not
+/// call gemm from inside parallel_for.
+///
+/// Two overloads:
+/// - gemm(..., c, ldc): Eigen's GEMM. It allocates its packing buffers on the heap at every
+///   call (and glibc returns them to the kernel, so each call page-faults them in again):
+///   kept for callers without a workspace; not for steady-state hot paths.
+/// - gemm(..., c, ldc, workspace): the packed, allocation-free GEMM of gemm_packed.hpp,
+///   with a caller-owned workspace of gemm_workspace_size<T>(m, n, k) elements. The fast path.
 
 #include <Eigen/Core>
 
 #include "gan/core/shape.hpp"
+#include "gan/kernels/gemm_packed.hpp"
 
 namespace gan::kernels {
 
