@@ -1,5 +1,6 @@
 #include "gan/layers/conv_transpose2d.hpp"
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <cstring>
