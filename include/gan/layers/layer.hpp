@@ -13,6 +13,7 @@
 /// LayerBase<T> supplies the modes and the empty defaults, so parameter-free layers
 /// only write forward, backward, output_shape and name. is_layer_v<L> checks it all.
 
+#include <sstream>
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -63,6 +64,15 @@ class LayerBase {
   bool training_ = true;
   bool requires_grad_ = true;
 };
+
+namespace detail {
+/// A number as a person writes it in a layer's name: 0.2, 1e-05, 3.
+inline std::string format_number(double v) {
+  std::ostringstream os;
+  os << v;
+  return os.str();
+}
+}  // namespace detail
 
 /// Throws gan::Error("<layer>: expected input <what>, got <shape>") unless ok.
 inline void check_input(bool ok, const std::string& layer, const std::string& expected,
