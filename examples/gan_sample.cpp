@@ -95,7 +95,11 @@ int main(int argc, char** argv) {
     const gan::SafetensorsFile file = gan::load_safetensors(o.checkpoint);
     const auto& m = file.metadata();
     const std::string model = meta(m, "gan.model", o.checkpoint);
-    const int classes = std::stoi(meta(m, "gan.classes", o.checkpoint));
+    const std::string classes_text = meta(m, "gan.classes", o.checkpoint);
+    if (classes_text != "0" && classes_text != "10")
+      throw gan::Error("checkpoint '" + o.checkpoint + "': gan.classes is '" + classes_text +
+                       "', expected 0 or 10");
+    const int classes = classes_text == "10" ? 10 : 0;
     if (o.digit >= 0 && classes == 0)
       throw gan::Error("--digit needs a conditional model; '" + o.checkpoint + "' is unconditional");
     if (o.digit >= classes && classes > 0)

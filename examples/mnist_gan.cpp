@@ -97,6 +97,8 @@ void validate(const Config& c) {
   if (c.sample_every < 1) fail("--sample-every must be >= 1, got " + std::to_string(c.sample_every));
   if (c.threads < 0) fail("--threads must be >= 0, got " + std::to_string(c.threads));
   if (!(c.lr > 0)) fail("--lr must be > 0");
+  if (!zoo::known(c.model))
+    fail("unknown model '" + c.model + "': expected " + zoo::model_names);
   trainer_options(c).validate();
 }
 

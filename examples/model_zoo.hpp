@@ -14,6 +14,10 @@ namespace zoo {
 inline constexpr gan::index_t z_dim = 100;
 inline const char* const model_names = "dcgan28-bn (default), dcgan28, mlp";
 
+inline bool known(const std::string& name) {
+  return name == "dcgan28-bn" || name == "dcgan28" || name == "mlp";
+}
+
 /// Calls f(generator, discriminator) with freshly built networks of the named model,
 /// initialised from seed: DCGAN's N(0, 0.02) for the convolutional models (Radford et al.
 /// 2016), PyTorch's defaults for the MLP.

@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# End-to-end checks of mnist_gan and gan_sample as a user runs them:
+#   programs.sh <mnist_gan> <gan_sample> <tiny_gan> <work dir>
+# Bad input must end with one line on stderr and exit code 2, and never touch a good
+# checkpoint; Ctrl-C must save a checkpoint that resumes.
+set -uo pipefail
+train=$1 sample=$2 work=$4
+rm -rf "$work" && mkdir -p "$work"
+failures=0
+pass() { echo "ok   $1"; }
+fail() { echo "FAIL $1"; failures=$((failures + 1)); }
+
+# expect_error NAME PATTERN COMMAND...: exit 2, one stderr line that matches PATTERN.
+expect_error() {
+  local name=$1 pattern=$2; shift 2
+  "$@" >"$work/out.txt" 2>"$work/err.txt"
+  local rc=$? lines
+  lines=$(wc -l <"$work/err.txt")
+  if [[ $rc -eq 2 && $lines -eq 1 ]] && grep -q -- "$pattern" "$work/err.txt"; then
+    pass "$name"
+  else
+    fail "$name (exit $rc, $lines lines): $(cat "$work/err.txt")"
+  fi
+}
+
+quick=(--model mlp --epochs 1 --batch 500 --sample-every 10 --threads 1)
+
+expect_error "negative batch" "batch must be >= 1" "$train" --batch -5 --out "$work/a"
+expect_error "unknown loss" "unknown loss 'wgan'" "$train" --loss wgan --out "$work/a"
+expect_error "unknown model" "unknown model 'resnet'" "$train" --model resnet --out "$work/a"
+expect_error "missing data" "does not exist" "$train" --data "$work/nowhere" --out "$work/a"
+printf 'not an idx file at all' >"$work/bad-images-idx3-ubyte"
+expect_error "corrupt data" "bad-images-idx3-ubyte" "$train" --data "$work/bad-images-idx3-ubyte" --out "$work/a"
+touch "$work/a-file"
+expect_error "unwritable output" "not writable" "$train" "${quick[@]}" --out "$work/a-file/out"
+expect_error "conditional without labels" "needs labels" \
+  bash -c "cp '$(dirname "$0")/../../data/mnist/mnist-10k-images-idx3-ubyte.gz' '$work/only-images-idx3-ubyte.gz' && \
+           '$train' --conditional --data '$work/only-images-idx3-ubyte.gz' --out '$work/a'"
+
+# A short run writes samples, a log and checkpoints.
+if "$train" "${quick[@]}" --out "$work/run" 2>"$work/run.err" &&
+   [[ -f $work/run/samples/step_000010.png && -f $work/run/samples/final.png &&
+      -f $work/run/checkpoints/final.safetensors && -f $work/run/log.csv ]] &&
+   [[ $(wc -l <"$work/run/log.csv") -eq 21 ]]; then
+  pass "short run writes samples, log and checkpoints"
+else
+  fail "short run: $(tail -3 "$work/run.err")"
+fi
+
+good=$work/run/checkpoints/latest.safetensors
+sum_before=$(cksum <"$good")
+head -c 1000 "$good" >"$work/cut.safetensors"
+expect_error "truncated checkpoint (resume)" "cut.safetensors" "$train" --resume "$work/cut.safetensors" --out "$work/run"
+expect_error "truncated checkpoint (sample)" "cut.safetensors" "$sample" --checkpoint "$work/cut.safetensors" --out "$work/x.png"
+expect_error "digit on unconditional model" "needs a conditional model" "$sample" --checkpoint "$good" --digit 3 --out "$work/x.png"
+expect_error "sample count" "--n must be >= 1" "$sample" --checkpoint "$good" --n 0 --out "$work/x.png"
+[[ $(cksum <"$good") == "$sum_before" ]] && pass "refused input left the checkpoint alone" || fail "checkpoint changed"
+
+if "$sample" --checkpoint "$good" --n 16 --out "$work/grid.png" >/dev/null && [[ -s $work/grid.png ]] &&
+   "$sample" --checkpoint "$good" --n 3 --out "$work/singles" >/dev/null && [[ -s $work/singles/sample_002.png ]]; then
+  pass "gan_sample writes a grid and single images"
+else
+  fail "gan_sample"
+fi
+
+# Resume continues where the checkpoint stopped, with the saved options.
+if "$train" --resume "$work/run/checkpoints/final.safetensors" --epochs 2 --out "$work/run" --sample-every 10 2>"$work/resume.err" &&
+   grep -q "resumed from .* at step 20" "$work/resume.err" && [[ $(wc -l <"$work/run/log.csv") -eq 41 ]]; then
+  pass "resume extends a run"
+else
+  fail "resume: $(tail -3 "$work/resume.err")"
+fi
+
+# Ctrl-C saves a checkpoint and exits with 130; the checkpoint resumes.
+"$train" --model mlp --epochs 200 --batch 32 --sample-every 100000 --threads 1 --out "$work/int" 2>"$work/int.err" &
+pid=$!
+for _ in $(seq 100); do
+  [[ -f $work/int/log.csv && $(wc -l <"$work/int/log.csv") -gt 5 ]] && break
+  sleep 0.1
+done
+kill -INT $pid
+wait $pid
+rc=$?
+if [[ $rc -eq 130 && -f $work/int/checkpoints/latest.safetensors ]] &&
+   "$sample" --checkpoint "$work/int/checkpoints/latest.safetensors" --n 4 --out "$work/int.png" >/dev/null; then
+  pass "Ctrl-C saves a usable checkpoint"
+else
+  fail "Ctrl-C (exit $rc): $(tail -2 "$work/int.err")"
+fi
+
+# The README's example runs.
+"$3" >"$work/tiny.txt" 2>&1 && grep -q "step 500" "$work/tiny.txt" && pass "tiny_gan (README example)" || fail "tiny_gan"
+
+echo "programs.sh: $failures failed"
+exit $((failures > 0))
