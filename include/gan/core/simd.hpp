@@ -48,7 +48,9 @@ auto strided_offsets(index_t stride) noexcept {
 /// Lane i = p[offsets[i]] (offsets from strided_offsets).
 template <class T, class I>
 batch<T> gather(const T* p, const I& offsets) noexcept { return batch<T>::gather(p, offsets); }
-/// x * y + z, fused where the architecture has FMA.
+/// x * y + z: a scalar or a batch (fused where the architecture has FMA).
+template <class T>
+if_scalar<T> fma(T x, T y, T z) noexcept { return std::fma(x, y, z); }
 template <class T, class A>
 xsimd::batch<T, A> fma(const xsimd::batch<T, A>& x, const xsimd::batch<T, A>& y,
                        const xsimd::batch<T, A>& z) noexcept {
