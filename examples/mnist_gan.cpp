@@ -40,7 +40,7 @@ struct Config {
   std::string loss = "bce";
   double lambda = 10.0;
   bool conditional = false;
-  int epochs = 8;
+  int epochs = 20;
   int batch = 64;
   double lr = 2e-4;
   int d_steps = 1;
