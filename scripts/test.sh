@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds every test and runs them.
 #   scripts/test.sh                  Release build in build/
-#   BUILD_DIR=build-asan CXXFLAGS="-fsanitize=address,undefined" scripts/test.sh
+#   BUILD_DIR=build-asan CXXFLAGS="-fsanitize=address,undefined" BENCHMARKS=OFF scripts/test.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/install-deps.sh --torch
 build=${BUILD_DIR:-build}
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE="${BUILD_TYPE:-Release}" -DGAN_BUILD_TESTS=ON \
-      -DGAN_BUILD_EXAMPLES=ON -DGAN_BUILD_BENCHMARKS=ON -DGAN_TEST_ONLY= >/dev/null
+      -DGAN_BUILD_EXAMPLES=ON -DGAN_BUILD_BENCHMARKS="${BENCHMARKS:-ON}" -DGAN_TEST_ONLY= >/dev/null
 cmake --build "$build" -j "$(nproc)"
 cd "$build"
 ctest --output-on-failure -j "$(nproc)" --timeout 900
