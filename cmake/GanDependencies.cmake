@@ -1,5 +1,5 @@
 # Finds gan's dependencies; used by our build and by the installed gan-config.cmake.
-# GAN_USE_OPENMP must be set before inclusion.
+# GAN_USE_OPENMP (and GAN_IO_OPTIONAL) must be set before inclusion.
 include(CMakeFindDependencyMacro)
 find_dependency(Eigen3 3.4 NO_MODULE)
 find_dependency(xsimd)
@@ -13,5 +13,12 @@ endif()
 if(GAN_USE_OPENMP)
   find_dependency(OpenMP)
 endif()
-find_dependency(ZLIB)
-find_dependency(nlohmann_json 3.10)
+# gan::io's dependencies: required for our own build; optional for an installed gan, so a
+# project that only links gan::gan needs neither zlib nor nlohmann_json.
+if(GAN_IO_OPTIONAL)
+  find_package(ZLIB QUIET)
+  find_package(nlohmann_json 3.10 QUIET)
+else()
+  find_dependency(ZLIB)
+  find_dependency(nlohmann_json 3.10)
+endif()
