@@ -11,4 +11,6 @@ cmake -S . -B "$build" -DCMAKE_BUILD_TYPE="${BUILD_TYPE:-Release}" -DGAN_BUILD_T
       -DGAN_BUILD_EXAMPLES=ON -DGAN_BUILD_BENCHMARKS="${BENCHMARKS:-ON}" -DGAN_TEST_ONLY= >/dev/null
 cmake --build "$build" -j "$(nproc)"
 cd "$build"
+# Test processes run side by side: OpenMP threads that wait should sleep, not spin.
+export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-passive}
 ctest --output-on-failure -j "$(nproc)" --timeout 900
