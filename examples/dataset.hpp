@@ -2,10 +2,9 @@
 // Finding and loading an MNIST-format data set: an IDX images file, or a folder that
 // holds one (its labels file, if any, is found beside it by name).
 
-#include <gan/io.hpp>
-
 #include <algorithm>
 #include <filesystem>
+#include <gan/io.hpp>
 #include <string>
 #include <vector>
 

@@ -7,11 +7,10 @@
 // Bad input prints one line and exits with 2.
 
 #include <CLI/CLI.hpp>
-#include <gan/gan.hpp>
-#include <gan/io.hpp>
-
 #include <cstdio>
 #include <filesystem>
+#include <gan/gan.hpp>
+#include <gan/io.hpp>
 
 #include "model_zoo.hpp"
 
@@ -77,10 +76,12 @@ int main(int argc, char** argv) {
   Options o;
   CLI::App app{"gan_sample: draw images from a mnist_gan checkpoint"};
   app.option_defaults()->always_capture_default();
-  app.add_option("--checkpoint", o.checkpoint, "a .safetensors checkpoint of mnist_gan")->required();
+  app.add_option("--checkpoint", o.checkpoint, "a .safetensors checkpoint of mnist_gan")
+      ->required();
   app.add_option("--n", o.n, "number of images");
   app.add_option("--seed", o.seed, "seed of the noise");
-  app.add_option("--digit", o.digit, "class to draw (conditional models); default: all, one per column");
+  app.add_option("--digit", o.digit,
+                 "class to draw (conditional models); default: all, one per column");
   app.add_option("--out", o.out, "a .png grid, or a folder for one PNG per image");
   try {
     app.parse(argc, argv);
@@ -101,9 +102,11 @@ int main(int argc, char** argv) {
                        "', expected 0 or 10");
     const int classes = classes_text == "10" ? 10 : 0;
     if (o.digit >= 0 && classes == 0)
-      throw gan::Error("--digit needs a conditional model; '" + o.checkpoint + "' is unconditional");
+      throw gan::Error("--digit needs a conditional model; '" + o.checkpoint +
+                       "' is unconditional");
     if (o.digit >= classes && classes > 0)
-      throw gan::Error("--digit must be in [0, " + std::to_string(classes) + "), got " + std::to_string(o.digit));
+      throw gan::Error("--digit must be in [0, " + std::to_string(classes) + "), got " +
+                       std::to_string(o.digit));
     return zoo::with_model(model, classes, 0, [&](auto& g, auto&) { return sample(g, o, file); });
   } catch (const std::exception& e) {
     std::fprintf(stderr, "gan_sample: error: %s\n", e.what());

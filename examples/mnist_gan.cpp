@@ -10,15 +10,14 @@
 // Bad input (data, options, checkpoint, output folder) prints one line and exits with 2.
 
 #include <CLI/CLI.hpp>
-#include <gan/gan.hpp>
-#include <gan/io.hpp>
-#include <gan/models/trainer.hpp>
-
 #include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <gan/gan.hpp>
+#include <gan/io.hpp>
+#include <gan/models/trainer.hpp>
 #include <nlohmann/json.hpp>
 #include <numeric>
 
@@ -53,9 +52,15 @@ struct Config {
 };
 
 nlohmann::json to_json(const Config& c) {
-  return {{"model", c.model},     {"loss", c.loss},       {"lambda", c.lambda},
-          {"conditional", c.conditional}, {"epochs", c.epochs}, {"batch", c.batch},
-          {"lr", c.lr},           {"d_steps", c.d_steps}, {"label_smoothing", c.label_smoothing},
+  return {{"model", c.model},
+          {"loss", c.loss},
+          {"lambda", c.lambda},
+          {"conditional", c.conditional},
+          {"epochs", c.epochs},
+          {"batch", c.batch},
+          {"lr", c.lr},
+          {"d_steps", c.d_steps},
+          {"label_smoothing", c.label_smoothing},
           {"seed", c.seed}};
 }
 
@@ -94,11 +99,11 @@ void validate(const Config& c) {
   auto fail = [](const std::string& what) { throw gan::Error(what); };
   if (c.batch < 1) fail("--batch must be >= 1, got " + std::to_string(c.batch));
   if (c.epochs < 1) fail("--epochs must be >= 1, got " + std::to_string(c.epochs));
-  if (c.sample_every < 1) fail("--sample-every must be >= 1, got " + std::to_string(c.sample_every));
+  if (c.sample_every < 1)
+    fail("--sample-every must be >= 1, got " + std::to_string(c.sample_every));
   if (c.threads < 0) fail("--threads must be >= 0, got " + std::to_string(c.threads));
   if (!(c.lr > 0)) fail("--lr must be > 0");
-  if (!zoo::known(c.model))
-    fail("unknown model '" + c.model + "': expected " + zoo::model_names);
+  if (!zoo::known(c.model)) fail("unknown model '" + c.model + "': expected " + zoo::model_names);
   trainer_options(c).validate();
 }
 
@@ -118,7 +123,8 @@ void prepare_output(const std::string& out) {
 
 /// Epoch e visits the data in a permutation that depends only on (seed, e), so a
 /// resumed run sees the same batches as an uninterrupted one.
-void permutation(std::vector<gan::index_t>& order, gan::index_t n, std::uint64_t seed, std::int64_t epoch) {
+void permutation(std::vector<gan::index_t>& order, gan::index_t n, std::uint64_t seed,
+                 std::int64_t epoch) {
   order.resize(static_cast<std::size_t>(n));
   std::iota(order.begin(), order.end(), gan::index_t(0));
   gan::Rng rng(seed * 0x9E3779B97F4A7C15ULL + static_cast<std::uint64_t>(epoch) + 1);
@@ -136,11 +142,10 @@ std::string step_name(std::int64_t step) {
 template <class G, class D>
 int train(G& g, D& d, const Config& c, const dataset::Dataset& data) {
   gan::Trainer trainer(g, d, trainer_options(c));
-  const std::map<std::string, std::string> run_meta = {
-      {"gan.model", c.model},
-      {"gan.classes", std::to_string(g.classes())},
-      {"gan.z_dim", std::to_string(g.z_dim())},
-      {"gan.run", to_json(c).dump()}};
+  const std::map<std::string, std::string> run_meta = {{"gan.model", c.model},
+                                                       {"gan.classes", std::to_string(g.classes())},
+                                                       {"gan.z_dim", std::to_string(g.z_dim())},
+                                                       {"gan.run", to_json(c).dump()}};
   if (!c.resume.empty()) {
     gan::load_checkpoint(c.resume, trainer);
     std::fprintf(stderr, "resumed from %s at step %lld\n", c.resume.c_str(),
@@ -164,7 +169,8 @@ int train(G& g, D& d, const Config& c, const dataset::Dataset& data) {
     for (int i = 0; i < 100; ++i) fixed_labels.push_back(i / 10);
   auto write_samples = [&](const std::string& name) {
     g.eval();
-    gan::write_png_grid((fs::path(c.out) / "samples" / name).string(), g.forward(fixed_z, fixed_labels), 10);
+    gan::write_png_grid((fs::path(c.out) / "samples" / name).string(),
+                        g.forward(fixed_z, fixed_labels), 10);
     g.train();
   };
   const std::string latest = (fs::path(c.out) / "checkpoints" / "latest.safetensors").string();
@@ -208,7 +214,8 @@ int train(G& g, D& d, const Config& c, const dataset::Dataset& data) {
     log << done << ',' << epoch + 1 << ',' << s.d_loss << ',' << s.g_loss << ',' << s.d_real << ','
         << s.d_fake << ',' << rate << '\n';
     const double elapsed = std::chrono::duration<double>(clock::now() - started).count();
-    const double eta = elapsed / static_cast<double>(done - first) * static_cast<double>(total - done);
+    const double eta =
+        elapsed / static_cast<double>(done - first) * static_cast<double>(total - done);
     progress.update(done, epoch + 1, c.epochs, s.d_loss, s.g_loss, s.d_real, s.d_fake, rate, eta);
     if (done % c.sample_every == 0) {
       write_samples(step_name(done));
@@ -229,8 +236,10 @@ int train(G& g, D& d, const Config& c, const dataset::Dataset& data) {
   save(latest);
   save((fs::path(c.out) / "checkpoints" / "final.safetensors").string());
   const double elapsed = std::chrono::duration<double>(clock::now() - started).count();
-  std::fprintf(stderr, "trained %lld steps in %.1f s; samples in %s/samples, final grid %s/samples/final.png\n",
-               static_cast<long long>(trainer.steps() - first), elapsed, c.out.c_str(), c.out.c_str());
+  std::fprintf(
+      stderr,
+      "trained %lld steps in %.1f s; samples in %s/samples, final grid %s/samples/final.png\n",
+      static_cast<long long>(trainer.steps() - first), elapsed, c.out.c_str(), c.out.c_str());
   return 0;
 }
 
@@ -277,15 +286,18 @@ int main(int argc, char** argv) {
     if (c.threads > 0) gan::set_num_threads(c.threads);
     const dataset::Dataset data = dataset::load(c.data);
     if (c.conditional && data.labels.empty())
-      throw gan::Error("--conditional needs labels: no '*labels-idx1-ubyte*' beside " + data.images_path);
+      throw gan::Error("--conditional needs labels: no '*labels-idx1-ubyte*' beside " +
+                       data.images_path);
     if (data.images.dim(2) != 28 || data.images.dim(3) != 28 || data.images.dim(1) != 1)
       throw gan::Error("data: models are for 28x28 grey images, '" + data.images_path + "' has " +
                        data.images.shape().str());
     prepare_output(c.out);
-    std::fprintf(stderr, "mnist_gan: %lld images from %s, model %s%s, loss %s, %d epochs of batch %d, %d threads\n",
-                 static_cast<long long>(data.images.dim(0)), data.images_path.c_str(), c.model.c_str(),
-                 c.conditional ? " (conditional)" : "", c.loss.c_str(), c.epochs, c.batch,
-                 gan::num_threads());
+    std::fprintf(
+        stderr,
+        "mnist_gan: %lld images from %s, model %s%s, loss %s, %d epochs of batch %d, %d threads\n",
+        static_cast<long long>(data.images.dim(0)), data.images_path.c_str(), c.model.c_str(),
+        c.conditional ? " (conditional)" : "", c.loss.c_str(), c.epochs, c.batch,
+        gan::num_threads());
     return zoo::with_model(c.model, c.conditional ? 10 : 0, c.seed,
                            [&](auto& g, auto& d) { return train(g, d, c, data); });
   } catch (const std::exception& e) {

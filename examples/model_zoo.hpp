@@ -5,7 +5,6 @@
 #include <gan/gan.hpp>
 #include <gan/models/dcgan28.hpp>
 #include <gan/models/mlp28.hpp>
-
 #include <string>
 #include <utility>
 

@@ -6,7 +6,7 @@
 ///   gan/io/safetensors.hpp  save_safetensors, load_safetensors, SafetensorsFile, load_into
 ///   gan/io/checkpoint.hpp   save_checkpoint, load_checkpoint, load_generator (a Trainer's state)
 
+#include "gan/io/checkpoint.hpp"
 #include "gan/io/idx.hpp"
 #include "gan/io/png.hpp"
 #include "gan/io/safetensors.hpp"
-#include "gan/io/checkpoint.hpp"

@@ -1,8 +1,7 @@
 // Built against an installed gan with gan::io: writes and reads back a safetensors file.
+#include <cstdio>
 #include <gan/gan.hpp>
 #include <gan/io.hpp>
-
-#include <cstdio>
 
 int main() {
   gan::Tensor<float> t({3});

@@ -1,7 +1,6 @@
 // Built against an installed gan: find_package(gan) + target_link_libraries(gan::gan).
-#include <gan/gan.hpp>
-
 #include <cstdio>
+#include <gan/gan.hpp>
 
 int main() {
   gan::Tensor<float> x({2, 3});

@@ -1,10 +1,10 @@
-#include <catch2/catch.hpp>
-
-#include <cstdint>
-
 #include "gan/core/tensor.hpp"
 
-TEMPLATE_TEST_CASE("Tensor is zero-filled, aligned and row-major", "[core][tensor]", float, double) {
+#include <catch2/catch.hpp>
+#include <cstdint>
+
+TEMPLATE_TEST_CASE("Tensor is zero-filled, aligned and row-major", "[core][tensor]", float,
+                   double) {
   gan::Tensor<TestType> t({2, 3, 4, 5});
   REQUIRE(t.size() == 120);
   REQUIRE(t.shape() == gan::Shape{2, 3, 4, 5});

@@ -1,5 +1,4 @@
 #include <catch2/catch.hpp>
-
 #include <filesystem>
 #include <fstream>
 
@@ -99,8 +98,7 @@ TEST_CASE("N steps straight equal K steps, save, load into fresh models, N - K s
   REQUIRE_FALSE(same(unrelated, snapshot(straight)));
 }
 
-TEST_CASE("Checkpoint keys are a PyTorch state_dict's, plus Adam moments",
-          "[io][checkpoint]") {
+TEST_CASE("Checkpoint keys are a PyTorch state_dict's, plus Adam moments", "[io][checkpoint]") {
   const fs::path dir = temp_dir("keys");
   auto g = gan::nets::dcgan28_generator<float>();
   auto d = gan::nets::dcgan28_discriminator<float>();
@@ -108,9 +106,9 @@ TEST_CASE("Checkpoint keys are a PyTorch state_dict's, plus Adam moments",
   const std::string path = (dir / "c.safetensors").string();
   gan::save_checkpoint(path, t);
   const auto f = gan::load_safetensors(path);
-  for (const char* key : {"generator.0.weight", "generator.5.bias", "discriminator.2.weight",
-                          "discriminator.5.weight", "optimizer_g.3.weight.exp_avg",
-                          "optimizer_d.0.bias.exp_avg_sq"})
+  for (const char* key :
+       {"generator.0.weight", "generator.5.bias", "discriminator.2.weight",
+        "discriminator.5.weight", "optimizer_g.3.weight.exp_avg", "optimizer_d.0.bias.exp_avg_sq"})
     REQUIRE(f.contains(key));
   REQUIRE(f.shape("generator.3.weight") == std::vector<gan::index_t>{128, 64, 4, 4});
   REQUIRE(f.dtype("generator.0.weight") == "F32");
@@ -132,9 +130,9 @@ TEST_CASE("A corrupt or mismatched checkpoint is refused and the model is untouc
   gan::Trainer dcgan(gd, dd);
   const std::string other = (dir / "dcgan.safetensors").string();
   gan::save_checkpoint(other, dcgan);
-  REQUIRE_THROWS_WITH(gan::load_checkpoint(other, mlp),
-                      Catch::Contains("generator.0.weight") && Catch::Contains("[128, 100]") &&
-                          Catch::Contains("[6272, 100]"));
+  REQUIRE_THROWS_WITH(gan::load_checkpoint(other, mlp), Catch::Contains("generator.0.weight") &&
+                                                            Catch::Contains("[128, 100]") &&
+                                                            Catch::Contains("[6272, 100]"));
   REQUIRE(same(mlp, before));
   REQUIRE(mlp.steps() == 2);
 

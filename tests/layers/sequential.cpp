@@ -1,6 +1,7 @@
+#include "gan/layers/sequential.hpp"
+
 #include <catch2/catch.hpp>
 
-#include "gan/layers/sequential.hpp"
 #include "gan/testing/gradcheck.hpp"
 
 namespace {
@@ -9,7 +10,8 @@ namespace {
 template <class T>
 class Affine : public gan::LayerBase<T> {
  public:
-  explicit Affine(gan::index_t features) : a_({features}), b_({features}), da_({features}), db_({features}) {
+  explicit Affine(gan::index_t features)
+      : a_({features}), b_({features}), da_({features}), db_({features}) {
     for (gan::index_t i = 0; i < features; ++i) {
       a_[i] = T(1) + T(0.25) * static_cast<T>(i);
       b_[i] = T(0.1) * static_cast<T>(i);
@@ -131,11 +133,12 @@ TEST_CASE("Sequential passes shape errors from the layer that refuses", "[layers
   gan::Sequential net{Affine<float>(3), Affine<float>(3)};
   REQUIRE(net.output_shape({5, 3}) == gan::Shape{5, 3});
   gan::Tensor<float> bad({5, 4});
-  REQUIRE_THROWS_WITH(net.forward(bad), Catch::Contains("Affine(3)") &&
-                                            Catch::Contains("[N, 3]") && Catch::Contains("[5, 4]"));
+  REQUIRE_THROWS_WITH(net.forward(bad), Catch::Contains("Affine(3)") && Catch::Contains("[N, 3]") &&
+                                            Catch::Contains("[5, 4]"));
 }
 
-TEST_CASE("Sequential backward twice doubles gradients; frozen skips them", "[layers][sequential]") {
+TEST_CASE("Sequential backward twice doubles gradients; frozen skips them",
+          "[layers][sequential]") {
   gan::Sequential net{Affine<double>(3), Square<double>()};
   gan::Tensor<double> x({4, 3}), dy({4, 3});
   gan::Rng rng(3);

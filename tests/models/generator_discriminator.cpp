@@ -7,8 +7,8 @@ namespace {
 template <class T>
 auto tiny_d(gan::index_t classes) {
   return gan::Discriminator(
-      gan::Sequential{gan::Flatten<T>(), gan::Dense<T>((1 + classes) * 5 * 3, 4),
-                      gan::Tanh<T>(), gan::Dense<T>(4, 1), gan::Sigmoid<T>()},
+      gan::Sequential{gan::Flatten<T>(), gan::Dense<T>((1 + classes) * 5 * 3, 4), gan::Tanh<T>(),
+                      gan::Dense<T>(4, 1), gan::Sigmoid<T>()},
       classes);
 }
 }  // namespace
@@ -76,15 +76,15 @@ TEST_CASE("dcgan28 nets have PyTorch's state_dict names and shapes", "[models][d
     names.push_back(p.name);
     shapes.push_back(p.value.shape());
   }
-  REQUIRE(names == std::vector<std::string>{"0.weight", "0.bias", "3.weight", "3.bias",
-                                            "5.weight", "5.bias"});
+  REQUIRE(names == std::vector<std::string>{"0.weight", "0.bias", "3.weight", "3.bias", "5.weight",
+                                            "5.bias"});
   REQUIRE(shapes[0] == gan::Shape{6272, 100});
   REQUIRE(shapes[2] == gan::Shape{128, 64, 4, 4});
   REQUIRE(shapes[4] == gan::Shape{64, 1, 4, 4});
   names.clear();
   for (auto& p : d.parameters()) names.push_back(p.name);
-  REQUIRE(names == std::vector<std::string>{"0.weight", "0.bias", "2.weight", "2.bias",
-                                            "5.weight", "5.bias"});
+  REQUIRE(names == std::vector<std::string>{"0.weight", "0.bias", "2.weight", "2.bias", "5.weight",
+                                            "5.bias"});
   gan::Tensor<float> z({3, 100});
   REQUIRE(g.forward(z).shape() == gan::Shape{3, 1, 28, 28});
   REQUIRE(d.forward(g.forward(z)).shape() == gan::Shape{3, 1});

@@ -1,5 +1,4 @@
 #include <catch2/catch.hpp>
-
 #include <cmath>
 
 #include "gan/gan.hpp"
@@ -121,10 +120,12 @@ TEST_CASE("A conditional GAN learns what each label looks like", "[models][train
     const int k = data.labels[static_cast<std::size_t>(i)];
     count[static_cast<std::size_t>(k)] += 1;
     for (gan::index_t p = 0; p < 784; ++p)
-      real_mean[static_cast<std::size_t>(k)][static_cast<std::size_t>(p)] += data.images[i * 784 + p];
+      real_mean[static_cast<std::size_t>(k)][static_cast<std::size_t>(p)] +=
+          data.images[i * 784 + p];
   }
   for (int k = 0; k < 10; ++k)
-    for (double& v : real_mean[static_cast<std::size_t>(k)]) v /= count[static_cast<std::size_t>(k)];
+    for (double& v : real_mean[static_cast<std::size_t>(k)])
+      v /= count[static_cast<std::size_t>(k)];
   gan::Rng rng(2);
   gan::Tensor<float> z;
   g.sample_noise(z, 64, rng);
@@ -133,7 +134,8 @@ TEST_CASE("A conditional GAN learns what each label looks like", "[models][train
     const gan::Tensor<float>& fake = g.forward(z, std::vector<int>(64, c));
     std::vector<double> fake_mean(784, 0.0);
     for (gan::index_t i = 0; i < 64; ++i)
-      for (gan::index_t p = 0; p < 784; ++p) fake_mean[static_cast<std::size_t>(p)] += fake[i * 784 + p] / 64.0;
+      for (gan::index_t p = 0; p < 784; ++p)
+        fake_mean[static_cast<std::size_t>(p)] += fake[i * 784 + p] / 64.0;
     double own = 0, others = 0;
     for (int k = 0; k < 10; ++k) {
       double dist = 0;
@@ -141,8 +143,10 @@ TEST_CASE("A conditional GAN learns what each label looks like", "[models][train
         const double d = fake_mean[p] - real_mean[static_cast<std::size_t>(k)][p];
         dist += d * d;
       }
-      if (k == c) own = dist;
-      else others += dist / 9;
+      if (k == c)
+        own = dist;
+      else
+        others += dist / 9;
     }
     right += own < others;
   }

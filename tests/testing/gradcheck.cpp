@@ -1,9 +1,9 @@
-#include <catch2/catch.hpp>
+#include "gan/testing/gradcheck.hpp"
 
+#include <catch2/catch.hpp>
 #include <cmath>
 
 #include "gan/layers/layer.hpp"
-#include "gan/testing/gradcheck.hpp"
 
 namespace {
 // y = sin(x), with a backward that is right, or wrong by `error` on element `bad`.

@@ -2,10 +2,9 @@
 // safetensors file, for scripts/torch_crosscheck.py to recompute in PyTorch:
 //   export_dcgan28 <out.safetensors>
 // In double precision, so that any difference beyond rounding is a real disagreement.
+#include <cstdio>
 #include <gan/gan.hpp>
 #include <gan/io.hpp>
-
-#include <cstdio>
 
 int main(int argc, char** argv) {
   if (argc != 2) {

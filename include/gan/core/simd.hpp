@@ -29,13 +29,19 @@ inline constexpr int vector_registers = (XSIMD_WITH_AVX512F || XSIMD_WITH_NEON64
 // --- raw batch access for register-blocked kernels ---------------------------------
 /// One batch from p[0..width) (any alignment).
 template <class T>
-batch<T> load(const T* p) noexcept { return batch<T>::load_unaligned(p); }
+batch<T> load(const T* p) noexcept {
+  return batch<T>::load_unaligned(p);
+}
 /// Writes x to p[0..width) (any alignment).
 template <class T>
-void store(T* p, const batch<T>& x) noexcept { x.store_unaligned(p); }
+void store(T* p, const batch<T>& x) noexcept {
+  x.store_unaligned(p);
+}
 /// A batch with every lane set to value.
 template <class T>
-batch<T> broadcast(T value) noexcept { return batch<T>(value); }
+batch<T> broadcast(T value) noexcept {
+  return batch<T>(value);
+}
 /// Lane offsets 0, stride, 2 * stride, ... for gather(), in the integer type of T's width.
 /// The largest, (width - 1) * stride, must fit that type (int32 for float).
 template <class T>
@@ -47,10 +53,14 @@ auto strided_offsets(index_t stride) noexcept {
 }
 /// Lane i = p[offsets[i]] (offsets from strided_offsets).
 template <class T, class I>
-batch<T> gather(const T* p, const I& offsets) noexcept { return batch<T>::gather(p, offsets); }
+batch<T> gather(const T* p, const I& offsets) noexcept {
+  return batch<T>::gather(p, offsets);
+}
 /// x * y + z: a scalar or a batch (fused where the architecture has FMA).
 template <class T>
-if_scalar<T> fma(T x, T y, T z) noexcept { return std::fma(x, y, z); }
+if_scalar<T> fma(T x, T y, T z) noexcept {
+  return std::fma(x, y, z);
+}
 template <class T, class A>
 xsimd::batch<T, A> fma(const xsimd::batch<T, A>& x, const xsimd::batch<T, A>& y,
                        const xsimd::batch<T, A>& z) noexcept {
@@ -59,43 +69,71 @@ xsimd::batch<T, A> fma(const xsimd::batch<T, A>& x, const xsimd::batch<T, A>& y,
 
 // --- math on a batch or a scalar -------------------------------------------------
 template <class T>
-if_scalar<T> exp(T x) noexcept { return std::exp(x); }
+if_scalar<T> exp(T x) noexcept {
+  return std::exp(x);
+}
 template <class T, class A>
-xsimd::batch<T, A> exp(const xsimd::batch<T, A>& x) noexcept { return xsimd::exp(x); }
+xsimd::batch<T, A> exp(const xsimd::batch<T, A>& x) noexcept {
+  return xsimd::exp(x);
+}
 
 template <class T>
-if_scalar<T> log(T x) noexcept { return std::log(x); }
+if_scalar<T> log(T x) noexcept {
+  return std::log(x);
+}
 template <class T, class A>
-xsimd::batch<T, A> log(const xsimd::batch<T, A>& x) noexcept { return xsimd::log(x); }
+xsimd::batch<T, A> log(const xsimd::batch<T, A>& x) noexcept {
+  return xsimd::log(x);
+}
 
 template <class T>
-if_scalar<T> log1p(T x) noexcept { return std::log1p(x); }
+if_scalar<T> log1p(T x) noexcept {
+  return std::log1p(x);
+}
 template <class T, class A>
-xsimd::batch<T, A> log1p(const xsimd::batch<T, A>& x) noexcept { return xsimd::log1p(x); }
+xsimd::batch<T, A> log1p(const xsimd::batch<T, A>& x) noexcept {
+  return xsimd::log1p(x);
+}
 
 template <class T>
-if_scalar<T> tanh(T x) noexcept { return std::tanh(x); }
+if_scalar<T> tanh(T x) noexcept {
+  return std::tanh(x);
+}
 template <class T, class A>
-xsimd::batch<T, A> tanh(const xsimd::batch<T, A>& x) noexcept { return xsimd::tanh(x); }
+xsimd::batch<T, A> tanh(const xsimd::batch<T, A>& x) noexcept {
+  return xsimd::tanh(x);
+}
 
 template <class T>
-if_scalar<T> sqrt(T x) noexcept { return std::sqrt(x); }
+if_scalar<T> sqrt(T x) noexcept {
+  return std::sqrt(x);
+}
 template <class T, class A>
-xsimd::batch<T, A> sqrt(const xsimd::batch<T, A>& x) noexcept { return xsimd::sqrt(x); }
+xsimd::batch<T, A> sqrt(const xsimd::batch<T, A>& x) noexcept {
+  return xsimd::sqrt(x);
+}
 
 template <class T>
-if_scalar<T> abs(T x) noexcept { return std::abs(x); }
+if_scalar<T> abs(T x) noexcept {
+  return std::abs(x);
+}
 template <class T, class A>
-xsimd::batch<T, A> abs(const xsimd::batch<T, A>& x) noexcept { return xsimd::abs(x); }
+xsimd::batch<T, A> abs(const xsimd::batch<T, A>& x) noexcept {
+  return xsimd::abs(x);
+}
 
 template <class T>
-if_scalar<T> max(T a, T b) noexcept { return a > b ? a : b; }
+if_scalar<T> max(T a, T b) noexcept {
+  return a > b ? a : b;
+}
 template <class T, class A>
 xsimd::batch<T, A> max(const xsimd::batch<T, A>& a, const xsimd::batch<T, A>& b) noexcept {
   return xsimd::max(a, b);
 }
 template <class T>
-if_scalar<T> min(T a, T b) noexcept { return a < b ? a : b; }
+if_scalar<T> min(T a, T b) noexcept {
+  return a < b ? a : b;
+}
 template <class T, class A>
 xsimd::batch<T, A> min(const xsimd::batch<T, A>& a, const xsimd::batch<T, A>& b) noexcept {
   return xsimd::min(a, b);
@@ -103,7 +141,9 @@ xsimd::batch<T, A> min(const xsimd::batch<T, A>& a, const xsimd::batch<T, A>& b)
 
 /// x > 0 ? pos : neg, lane by lane.
 template <class T>
-if_scalar<T> where_positive(T x, T pos, T neg) noexcept { return x > T(0) ? pos : neg; }
+if_scalar<T> where_positive(T x, T pos, T neg) noexcept {
+  return x > T(0) ? pos : neg;
+}
 template <class T, class A>
 xsimd::batch<T, A> where_positive(const xsimd::batch<T, A>& x, const xsimd::batch<T, A>& pos,
                                   const xsimd::batch<T, A>& neg) noexcept {
@@ -112,7 +152,9 @@ xsimd::batch<T, A> where_positive(const xsimd::batch<T, A>& x, const xsimd::batc
 
 /// The same value as `like`: a scalar or a batch with every lane set.
 template <class T>
-if_scalar<T> splat(T, T value) noexcept { return value; }
+if_scalar<T> splat(T, T value) noexcept {
+  return value;
+}
 template <class T, class A>
 xsimd::batch<T, A> splat(const xsimd::batch<T, A>&, T value) noexcept {
   return xsimd::batch<T, A>(value);

@@ -116,8 +116,7 @@ class Tensor {
     if (other.size() != size())
       throw Error("Tensor::copy_from: size " + std::to_string(other.size()) + " into " +
                   std::to_string(size()));
-    if (size() > 0)
-      std::memcpy(data(), other.data(), static_cast<std::size_t>(size()) * sizeof(T));
+    if (size() > 0) std::memcpy(data(), other.data(), static_cast<std::size_t>(size()) * sizeof(T));
   }
 
   /// Row-major matrix view [rows, cols]; rows * cols must equal size().
@@ -135,7 +134,9 @@ class Tensor {
 
  private:
   struct AlignedDelete {
-    void operator()(T* p) const noexcept { ::operator delete(p, std::align_val_t(tensor_alignment)); }
+    void operator()(T* p) const noexcept {
+      ::operator delete(p, std::align_val_t(tensor_alignment));
+    }
   };
   using Storage = std::unique_ptr<T, AlignedDelete>;
 

@@ -52,8 +52,8 @@ void batch_norm_apply(index_t n, index_t channels, index_t plane, const T* x, co
 
 template <class T>
 void batch_norm_backward(index_t n, index_t channels, index_t plane, const T* x, const T* dy,
-                         const T* mean, const T* invstd, const T* gamma, bool batch_stats,
-                         T* dx, T* dgamma, T* dbeta) noexcept {
+                         const T* mean, const T* invstd, const T* gamma, bool batch_stats, T* dx,
+                         T* dgamma, T* dbeta) noexcept {
   const T m = static_cast<T>(n * plane);
   parallel_for(0, channels, [&](index_t c) {
     const T mu = mean[c], is = invstd[c];

@@ -78,9 +78,9 @@ class BatchNorm2d : public LayerBase<T> {
                   dy.shape().str());
     dx_.resize(dy.shape());
     const bool grads = this->requires_grad();
-    kernels::batch_norm_backward(dy.dim(0), channels_, dy.dim(2) * dy.dim(3), x_->data(),
-                                 dy.data(), mean_.data(), invstd_.data(), weight_.data(),
-                                 batch_stats_, dx_.data(), grads ? weight_grad_.data() : nullptr,
+    kernels::batch_norm_backward(dy.dim(0), channels_, dy.dim(2) * dy.dim(3), x_->data(), dy.data(),
+                                 mean_.data(), invstd_.data(), weight_.data(), batch_stats_,
+                                 dx_.data(), grads ? weight_grad_.data() : nullptr,
                                  grads ? bias_grad_.data() : nullptr);
     return dx_;
   }

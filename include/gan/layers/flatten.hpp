@@ -27,7 +27,8 @@ class Flatten : public LayerBase<T> {
 
   const Tensor<T>& backward(const Tensor<T>& dy) {
     if (dy.shape() != y_.shape())
-      throw Error(name() + ": backward expects dy " + y_.shape().str() + ", got " + dy.shape().str());
+      throw Error(name() + ": backward expects dy " + y_.shape().str() + ", got " +
+                  dy.shape().str());
     dx_.resize(in_shape_);
     dx_.copy_from(dy);
     return dx_;

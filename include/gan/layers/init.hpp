@@ -39,7 +39,8 @@ void init_uniform_fan_in(Tensor<T>& t, index_t fan_in, Rng& rng) noexcept {
 
 namespace detail {
 inline bool ends_with(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 }  // namespace detail
 

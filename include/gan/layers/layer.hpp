@@ -86,25 +86,25 @@ struct is_layer : std::false_type {};
 
 template <class L>
 struct is_layer<
-    L, std::void_t<typename L::value_type,
-                   decltype(std::declval<L&>().forward(
-                       std::declval<const Tensor<typename L::value_type>&>())),
-                   decltype(std::declval<L&>().backward(
-                       std::declval<const Tensor<typename L::value_type>&>())),
-                   decltype(std::declval<const L&>().output_shape(std::declval<const Shape&>())),
-                   decltype(std::declval<L&>().parameters()), decltype(std::declval<L&>().buffers()),
-                   decltype(std::declval<L&>().zero_grad()), decltype(std::declval<L&>().train(true)),
-                   decltype(std::declval<L&>().set_requires_grad(true)),
-                   decltype(std::declval<const L&>().name())>>
-    : std::bool_constant<
-          std::is_same_v<decltype(std::declval<L&>().forward(
-                             std::declval<const Tensor<typename L::value_type>&>())),
-                         const Tensor<typename L::value_type>&> &&
-          std::is_same_v<decltype(std::declval<L&>().backward(
-                             std::declval<const Tensor<typename L::value_type>&>())),
-                         const Tensor<typename L::value_type>&> &&
-          std::is_same_v<decltype(std::declval<L&>().parameters()),
-                         std::vector<Parameter<typename L::value_type>>>> {};
+    L,
+    std::void_t<typename L::value_type,
+                decltype(std::declval<L&>().forward(
+                    std::declval<const Tensor<typename L::value_type>&>())),
+                decltype(std::declval<L&>().backward(
+                    std::declval<const Tensor<typename L::value_type>&>())),
+                decltype(std::declval<const L&>().output_shape(std::declval<const Shape&>())),
+                decltype(std::declval<L&>().parameters()), decltype(std::declval<L&>().buffers()),
+                decltype(std::declval<L&>().zero_grad()), decltype(std::declval<L&>().train(true)),
+                decltype(std::declval<L&>().set_requires_grad(true)),
+                decltype(std::declval<const L&>().name())>>
+    : std::bool_constant<std::is_same_v<decltype(std::declval<L&>().forward(
+                                            std::declval<const Tensor<typename L::value_type>&>())),
+                                        const Tensor<typename L::value_type>&> &&
+                         std::is_same_v<decltype(std::declval<L&>().backward(
+                                            std::declval<const Tensor<typename L::value_type>&>())),
+                                        const Tensor<typename L::value_type>&> &&
+                         std::is_same_v<decltype(std::declval<L&>().parameters()),
+                                        std::vector<Parameter<typename L::value_type>>>> {};
 }  // namespace detail
 
 /// True when L has the layer interface above.

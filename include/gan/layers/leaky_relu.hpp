@@ -36,7 +36,9 @@ class LeakyReLU : public LayerBase<T> {
     return dx_;
   }
 
-  std::string name() const { return "LeakyReLU(" + detail::format_number(static_cast<double>(slope_)) + ")"; }
+  std::string name() const {
+    return "LeakyReLU(" + detail::format_number(static_cast<double>(slope_)) + ")";
+  }
 
  private:
   T slope_;

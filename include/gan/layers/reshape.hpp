@@ -36,7 +36,8 @@ class Reshape : public LayerBase<T> {
 
   const Tensor<T>& backward(const Tensor<T>& dy) {
     if (dy.shape() != y_.shape())
-      throw Error(name() + ": backward expects dy " + y_.shape().str() + ", got " + dy.shape().str());
+      throw Error(name() + ": backward expects dy " + y_.shape().str() + ", got " +
+                  dy.shape().str());
     dx_.resize(in_shape_);
     dx_.copy_from(dy);
     return dx_;
@@ -47,9 +48,12 @@ class Reshape : public LayerBase<T> {
  private:
   Shape with_batch(index_t n) const {
     switch (target_.rank()) {
-      case 1: return {n, target_[0]};
-      case 2: return {n, target_[0], target_[1]};
-      default: return {n, target_[0], target_[1], target_[2]};
+      case 1:
+        return {n, target_[0]};
+      case 2:
+        return {n, target_[0], target_[1]};
+      default:
+        return {n, target_[0], target_[1], target_[2]};
     }
   }
 

@@ -88,9 +88,13 @@ class Sequential {
 
   /// The I-th layer.
   template <std::size_t I>
-  auto& get() noexcept { return std::get<I>(layers_); }
+  auto& get() noexcept {
+    return std::get<I>(layers_);
+  }
   template <std::size_t I>
-  const auto& get() const noexcept { return std::get<I>(layers_); }
+  const auto& get() const noexcept {
+    return std::get<I>(layers_);
+  }
 
  private:
   using Indices = std::make_index_sequence<size>;

@@ -31,20 +31,20 @@ inline constexpr index_t image_size = 28;
 
 template <class T>
 auto dcgan28_generator(index_t z_dim = 100, index_t classes = 0) {
-  return Generator(Sequential{Dense<T>(z_dim + classes, 128 * 7 * 7), LeakyReLU<T>(T(0.2)),
-                              Reshape<T>({128, 7, 7}), ConvTranspose2d<T>(128, 64, 4, 2, 1),
-                              LeakyReLU<T>(T(0.2)), ConvTranspose2d<T>(64, 1, 4, 2, 1),
-                              Sigmoid<T>()},
-                   z_dim, classes);
+  return Generator(
+      Sequential{Dense<T>(z_dim + classes, 128 * 7 * 7), LeakyReLU<T>(T(0.2)),
+                 Reshape<T>({128, 7, 7}), ConvTranspose2d<T>(128, 64, 4, 2, 1),
+                 LeakyReLU<T>(T(0.2)), ConvTranspose2d<T>(64, 1, 4, 2, 1), Sigmoid<T>()},
+      z_dim, classes);
 }
 
 template <class T>
 auto dcgan28_bn_generator(index_t z_dim = 100, index_t classes = 0) {
-  return Generator(Sequential{Dense<T>(z_dim + classes, 128 * 7 * 7), LeakyReLU<T>(T(0.2)),
-                              Reshape<T>({128, 7, 7}), ConvTranspose2d<T>(128, 64, 4, 2, 1),
-                              BatchNorm2d<T>(64), LeakyReLU<T>(T(0.2)),
-                              ConvTranspose2d<T>(64, 1, 4, 2, 1), Sigmoid<T>()},
-                   z_dim, classes);
+  return Generator(
+      Sequential{Dense<T>(z_dim + classes, 128 * 7 * 7), LeakyReLU<T>(T(0.2)),
+                 Reshape<T>({128, 7, 7}), ConvTranspose2d<T>(128, 64, 4, 2, 1), BatchNorm2d<T>(64),
+                 LeakyReLU<T>(T(0.2)), ConvTranspose2d<T>(64, 1, 4, 2, 1), Sigmoid<T>()},
+      z_dim, classes);
 }
 
 /// D ending in Sigmoid (probabilities), for BCE on probabilities and LSGAN.

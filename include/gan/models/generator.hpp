@@ -21,8 +21,7 @@ namespace detail {
 inline void check_labels(const std::string& who, index_t n, const std::vector<int>& labels,
                          index_t classes) {
   if (classes == 0) {
-    if (!labels.empty())
-      throw Error(who + ": labels given to an unconditional model");
+    if (!labels.empty()) throw Error(who + ": labels given to an unconditional model");
     return;
   }
   if (static_cast<index_t>(labels.size()) != n)
@@ -30,8 +29,8 @@ inline void check_labels(const std::string& who, index_t n, const std::vector<in
                 std::to_string(labels.size()));
   for (int l : labels)
     if (l < 0 || l >= classes)
-      throw Error(who + ": label " + std::to_string(l) + " outside [0, " +
-                  std::to_string(classes) + ")");
+      throw Error(who + ": label " + std::to_string(l) + " outside [0, " + std::to_string(classes) +
+                  ")");
 }
 }  // namespace detail
 

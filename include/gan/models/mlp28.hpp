@@ -30,10 +30,10 @@ auto mlp28_generator(index_t z_dim = 100, index_t classes = 0) {
 
 template <class T>
 auto mlp28_discriminator(index_t classes = 0) {
-  return Discriminator(Sequential{Flatten<T>(), Dense<T>((1 + classes) * 28 * 28, 128),
-                                  LeakyReLU<T>(T(0.2)), Dense<T>(128, 128), LeakyReLU<T>(T(0.2)),
-                                  Dense<T>(128, 1), Sigmoid<T>()},
-                       classes);
+  return Discriminator(
+      Sequential{Flatten<T>(), Dense<T>((1 + classes) * 28 * 28, 128), LeakyReLU<T>(T(0.2)),
+                 Dense<T>(128, 128), LeakyReLU<T>(T(0.2)), Dense<T>(128, 1), Sigmoid<T>()},
+      classes);
 }
 
 }  // namespace gan::nets

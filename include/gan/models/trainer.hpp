@@ -33,9 +33,12 @@ enum class Loss { bce, lsgan, hybrid };
 
 inline std::string to_string(Loss l) {
   switch (l) {
-    case Loss::bce: return "bce";
-    case Loss::lsgan: return "lsgan";
-    case Loss::hybrid: return "hybrid";
+    case Loss::bce:
+      return "bce";
+    case Loss::lsgan:
+      return "lsgan";
+    case Loss::hybrid:
+      return "hybrid";
   }
   return "?";
 }

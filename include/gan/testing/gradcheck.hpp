@@ -107,8 +107,8 @@ GradcheckResult check_layer_gradients(Layer& layer, const Tensor<double>& x, Rng
 /// Checks the gradient of a scalar function of one tensor: f(x, grad) returns f(x)
 /// and writes df/dx into grad (the form of gan's losses, with the target bound).
 inline GradcheckResult check_function_gradient(
-    const std::function<double(const Tensor<double>&, Tensor<double>&)>& f,
-    const Tensor<double>& x, const GradcheckOptions& o = {}) {
+    const std::function<double(const Tensor<double>&, Tensor<double>&)>& f, const Tensor<double>& x,
+    const GradcheckOptions& o = {}) {
   GradcheckResult r;
   Tensor<double> grad(x.shape()), scratch(x.shape());
   f(x, grad);
