@@ -152,13 +152,12 @@ int train(G& g, D& d, const Config& c, const dataset::Dataset& data) {
                  static_cast<long long>(trainer.steps()));
   }
 
-  const gan::index_t n = data.images.dim(0);
+  const gan::index_t n = data.count;
   const gan::index_t per_epoch = n / c.batch;
   if (per_epoch < 1)
     throw gan::Error("--batch " + std::to_string(c.batch) + " is larger than the data set (" +
                      std::to_string(n) + " images)");
   const std::int64_t total = per_epoch * c.epochs;
-  const gan::index_t sample = data.images.shape().per_sample();
 
   // Fixed noise for the sample grids: 10 x 10, one class per row when conditional.
   gan::Rng fixed_rng(c.seed + 12345);
@@ -180,7 +179,7 @@ int train(G& g, D& d, const Config& c, const dataset::Dataset& data) {
                     trainer.steps() > 0 ? std::ios::app : std::ios::trunc);
   if (trainer.steps() == 0) log << "step,epoch,d_loss,g_loss,d_real,d_fake,images_per_s\n";
 
-  gan::Tensor<float> batch({c.batch, data.images.dim(1), data.images.dim(2), data.images.dim(3)});
+  gan::Tensor<float> batch({c.batch, 1, data.height, data.width});
   std::vector<int> labels;
   std::vector<gan::index_t> order;
   std::int64_t order_epoch = -1;
@@ -200,11 +199,11 @@ int train(G& g, D& d, const Config& c, const dataset::Dataset& data) {
     }
     labels.clear();
     const gan::index_t offset = (step % per_epoch) * c.batch;
-    for (gan::index_t i = 0; i < c.batch; ++i) {
-      const gan::index_t src = order[static_cast<std::size_t>(offset + i)];
-      std::copy_n(data.images.data() + src * sample, sample, batch.data() + i * sample);
-      if (g.conditional()) labels.push_back(data.labels[static_cast<std::size_t>(src)]);
-    }
+    data.copy_batch(order, offset, batch);
+    if (g.conditional())
+      for (gan::index_t i = 0; i < c.batch; ++i)
+        labels.push_back(
+            data.labels[static_cast<std::size_t>(order[static_cast<std::size_t>(offset + i)])]);
     const auto t0 = clock::now();
     const gan::StepStats s = trainer.step(batch, labels);
     const double seconds = std::chrono::duration<double>(clock::now() - t0).count();
@@ -288,14 +287,14 @@ int main(int argc, char** argv) {
     if (c.conditional && data.labels.empty())
       throw gan::Error("--conditional needs labels: no '*labels-idx1-ubyte*' beside " +
                        data.images_path);
-    if (data.images.dim(2) != 28 || data.images.dim(3) != 28 || data.images.dim(1) != 1)
-      throw gan::Error("data: models are for 28x28 grey images, '" + data.images_path + "' has " +
-                       data.images.shape().str());
+    if (data.height != 28 || data.width != 28)
+      throw gan::Error("data: the models are for 28x28 images, '" + data.images_path + "' has " +
+                       std::to_string(data.height) + "x" + std::to_string(data.width));
     prepare_output(c.out);
     std::fprintf(
         stderr,
         "mnist_gan: %lld images from %s, model %s%s, loss %s, %d epochs of batch %d, %d threads\n",
-        static_cast<long long>(data.images.dim(0)), data.images_path.c_str(), c.model.c_str(),
+        static_cast<long long>(data.count), data.images_path.c_str(), c.model.c_str(),
         c.conditional ? " (conditional)" : "", c.loss.c_str(), c.epochs, c.batch,
         gan::num_threads());
     return zoo::with_model(c.model, c.conditional ? 10 : 0, c.seed,
