@@ -126,7 +126,7 @@ void check_against_reference(const Case& c, index_t chunk) {
   const Tensor<T> w = random_tensor<T>({c.c_out, c.c_in, c.k, c.k}, rng);
   const Tensor<T> b = random_tensor<T>({c.c_out}, rng);
   const Tensor<T> dy = random_tensor<T>(y_shape, rng);
-  Tensor<T> ws = poisoned<T>({std::max<index_t>(g.workspace_size(), 1)});
+  Tensor<T> ws = poisoned<T>({std::max<index_t>(g.template workspace_size<T>(), 1)});
 
   Tensor<T> y = poisoned<T>(y_shape);
   gan::kernels::conv2d_forward(g, x.data(), w.data(), b.data(), y.data(), ws.data());
@@ -186,7 +186,7 @@ TEST_CASE("Conv2dGeometry computes output sizes, batch chunks and workspace", "[
   REQUIRE(g.W_out == 14);
   REQUIRE(g.col_rows() == 16);
   REQUIRE(g.batch_chunk == 64);  // a whole DCGAN batch is one GEMM
-  REQUIRE(g.workspace_size() == 16 * 64 * 196 + 64 * 64 * 196);
+  REQUIRE(g.workspace_size<float>() == g.gemm_space<float>() + 16 * 64 * 196 + 64 * 64 * 196);
 
   const Conv2dGeometry non_square(3, 2, 7, 5, 3, 3, 2, 0);
   REQUIRE(non_square.H_out == 3);
@@ -196,10 +196,11 @@ TEST_CASE("Conv2dGeometry computes output sizes, batch chunks and workspace", "[
   const Conv2dGeometry big(64, 64, 64, 64, 64, 3, 1, 1);
   REQUIRE(big.batch_chunk >= 1);
   REQUIRE(big.batch_chunk < 64);
-  REQUIRE(big.workspace_size() <= Conv2dGeometry::col_budget);
+  REQUIRE(big.workspace_size<float>() - big.gemm_space<float>() <= Conv2dGeometry::col_budget);
 
   REQUIRE(Conv2dGeometry(8, 3, 5, 5, 4, 1, 1, 0).pointwise());
-  REQUIRE(Conv2dGeometry(8, 3, 5, 5, 4, 1, 1, 0).workspace_size() == 0);
+  const Conv2dGeometry pw(8, 3, 5, 5, 4, 1, 1, 0);
+  REQUIRE(pw.workspace_size<double>() == pw.gemm_space<double>());
   REQUIRE_FALSE(Conv2dGeometry(8, 3, 5, 5, 4, 1, 2, 0).pointwise());
 
   REQUIRE_FALSE(Conv2dGeometry(1, 1, 2, 2, 1, 5, 1, 1).valid());  // 2 + 2 < 5
@@ -223,7 +224,7 @@ Outputs<T> run_all(const Case& c, int threads) {
   const Tensor<T> w = random_tensor<T>({c.c_out, c.c_in, c.k, c.k}, rng);
   const Tensor<T> b = random_tensor<T>({c.c_out}, rng);
   const Tensor<T> dy = random_tensor<T>({c.n, c.c_out, g.H_out, g.W_out}, rng);
-  Tensor<T> ws({std::max<index_t>(g.workspace_size(), 1)});
+  Tensor<T> ws({std::max<index_t>(g.template workspace_size<T>(), 1)});
   Outputs<T> o{Tensor<T>(dy.shape()), Tensor<T>(x.shape()), Tensor<T>(w.shape()),
                Tensor<T>(b.shape())};
   gan::kernels::conv2d_forward(g, x.data(), w.data(), b.data(), o.y.data(), ws.data());

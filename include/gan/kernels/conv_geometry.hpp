@@ -18,6 +18,7 @@
 #include <algorithm>
 
 #include "gan/core/shape.hpp"
+#include "gan/kernels/gemm_packed.hpp"
 
 namespace gan::kernels {
 
@@ -63,14 +64,28 @@ struct Conv2dGeometry {
   /// sample, x_n: [C_in, H*W] is already its own column matrix, so im2col is skipped.
   bool pointwise() const noexcept { return K == 1 && stride == 1 && pad == 0; }
 
+  /// Elements of packing space the GEMMs of one batch chunk need (gemm_packed.hpp), at the
+  /// current gan::num_threads(): the largest of the forward, backward-data and
+  /// backward-weights products (a smaller last chunk needs no more).
+  template <class T>
+  index_t gemm_space() const noexcept {
+    const index_t cols = pointwise() ? out_plane() : batch_chunk * out_plane();
+    const index_t k_in = pointwise() ? C_in : col_rows();
+    return std::max({gemm_workspace_size<T>(C_out, cols, k_in),
+                     gemm_workspace_size<T>(k_in, cols, C_out),
+                     gemm_workspace_size<T>(C_out, k_in, cols)});
+  }
+
   /// Elements of workspace that conv2d_forward, conv2d_backward_data and
-  /// conv2d_backward_weights each need (the same for all three): the column matrix of
-  /// one batch chunk, plus the chunk's outputs in [C_out, chunk*H_out*W_out] order when
-  /// the chunk holds more than one sample.
+  /// conv2d_backward_weights each need (the same for all three) at the current
+  /// gan::num_threads(): the GEMM packing space, then the column matrix of one batch chunk,
+  /// then the chunk's outputs in [C_out, chunk*H_out*W_out] order when the chunk holds more
+  /// than one sample. A caller that raises the thread count must check it again.
+  template <class T>
   index_t workspace_size() const noexcept {
-    if (pointwise()) return 0;
+    if (pointwise()) return gemm_space<T>();
     const index_t cols = batch_chunk * out_plane();
-    return col_rows() * cols + (batch_chunk > 1 ? C_out * cols : 0);
+    return gemm_space<T>() + col_rows() * cols + (batch_chunk > 1 ? C_out * cols : 0);
   }
 
  private:

@@ -149,14 +149,24 @@ class Conv2d : public LayerBase<T> {
   // geometry and resizes the buffers (Tensor::resize keeps storage that is large enough).
   void prepare(const Shape& in) {
     const Shape out = output_shape(in);
-    if (in == input_shape_ && x_ != nullptr) return;
+    if (in == input_shape_ && x_ != nullptr) {
+      reserve_workspace();
+      return;
+    }
     geometry_ =
         kernels::Conv2dGeometry(in[0], in_ch_, in[2], in[3], out_ch_, kernel_, stride_, padding_);
     GAN_ASSERT(geometry_.valid() && geometry_.H_out == out[2] && geometry_.W_out == out[3]);
     y_.resize(out);
     dx_.resize(in);
-    workspace_.resize({geometry_.workspace_size()});
     input_shape_ = in;
+    reserve_workspace();
+  }
+
+  // The GEMM packing space grows with the thread count, which may change between calls:
+  // the workspace grows when needed and is otherwise left alone (no steady-state allocation).
+  void reserve_workspace() {
+    const index_t need = geometry_.workspace_size<T>();
+    if (workspace_.size() < need) workspace_.resize({need});
   }
 
   index_t in_ch_, out_ch_, kernel_, stride_, padding_;
