@@ -11,9 +11,12 @@
 /// As GEMMs over a batch chunk of nb samples (col = im2col(x): [C_in*K*K, nb*H_out*W_out]):
 ///   forward        Y[C_out, nb*HW_out]      = W[C_out, C_in*K*K] * col
 ///   backward-data  dcol[C_in*K*K, nb*HW_out] = W^T * dY[C_out, nb*HW_out], dx = col2im(dcol)
-///   backward-wts   dW[C_out, C_in*K*K]     += dY * col^T
+///   backward-wts   dW[C_out, C_in*K*K]     += dY * col^T, with col^T lowered directly
+///                  (im2col_transposed) so that both operands are packed with vector loads
 /// Y and dY are in [C_out, sample, pixel] order inside the GEMM and [sample, C_out, pixel]
-/// in memory, so a chunk of more than one sample is staged through the workspace.
+/// in memory, so a chunk of more than one sample is staged through the workspace. When
+/// C_in*K*K <= conv_detail::small_rows (e.g. one input channel), forward and
+/// backward-weights run the register-blocked loops of conv2d_small.hpp on col instead.
 ///
 /// A transposed convolution is this convolution read backwards (DESIGN.md): with the
 /// geometry of the convolution that maps its output back to its input, its forward is
@@ -21,9 +24,9 @@
 /// gradient is conv2d_backward_weights with x and dy swapped.
 ///
 /// Memory: every array belongs to the caller; `workspace` holds at least
-/// g.workspace_size<T>() elements (at the thread count of the call) and is scratch (its contents are not kept between
-/// calls). Nothing is allocated and nothing throws; g.valid() is a precondition.
-/// Threads: im2col, col2im, staging and bias loops use parallel_for over disjoint
+/// g.workspace_size<T>() elements (at the thread count of the call) and is scratch (its contents
+/// are not kept between calls). Nothing is allocated and nothing throws; g.valid() is a
+/// precondition. Threads: im2col, col2im, staging and bias loops use parallel_for over disjoint
 /// outputs; each GEMM (the packed one of gemm_packed.hpp, which splits only M or N, never
 /// K) threads itself and is never called inside parallel_for, so every result has the same
 /// bits at any thread count.
@@ -34,6 +37,7 @@
 #include "gan/core/parallel.hpp"
 #include "gan/core/shape.hpp"
 #include "gan/core/simd.hpp"
+#include "gan/kernels/conv2d_small.hpp"
 #include "gan/kernels/conv_geometry.hpp"
 #include "gan/kernels/gemm_packed.hpp"
 #include "gan/kernels/im2col.hpp"
@@ -125,6 +129,10 @@ void conv2d_forward(const Conv2dGeometry& g, const T* x, const T* w, const T* bi
     const index_t cols = nb * plane;
     T* out = y + n0 * g.C_out * plane;
     im2col(g, nb, x + n0 * g.C_in * g.in_plane(), ws.col);
+    if (ckk <= conv_detail::small_rows) {
+      conv2d_small_forward(nb, g.C_out, ckk, plane, ws.col, w, bias, out);
+      continue;
+    }
     // One sample: the GEMM writes [C_out, HW] straight into y.
     gemm(false, false, g.C_out, cols, ckk, T(1), w, ckk, ws.col, cols, T(0),
          nb == 1 ? out : ws.stage, cols, ws.gemm);
@@ -182,13 +190,17 @@ void conv2d_backward_weights(const Conv2dGeometry& g, const T* x, const T* dy, T
       const index_t nb = std::min(g.batch_chunk, g.N - n0);
       const index_t cols = nb * plane;
       const T* grad = dy + n0 * g.C_out * plane;
+      if (ckk <= conv_detail::small_rows) {
+        im2col(g, nb, x + n0 * g.C_in * g.in_plane(), ws.col);
+        conv2d_small_weights(nb, g.C_out, ckk, plane, grad, ws.col, dw);
+        continue;
+      }
       if (nb > 1) {
         conv_detail::to_channel_major(nb, g.C_out, plane, grad, ws.stage);
         grad = ws.stage;
       }
-      im2col(g, nb, x + n0 * g.C_in * g.in_plane(), ws.col);
-      gemm(false, true, g.C_out, ckk, cols, T(1), grad, cols, ws.col, cols, T(1), dw, ckk,
-           ws.gemm);
+      im2col_transposed(g, nb, x + n0 * g.C_in * g.in_plane(), ws.col);
+      gemm(false, false, g.C_out, ckk, cols, T(1), grad, cols, ws.col, ckk, T(1), dw, ckk, ws.gemm);
     }
   }
   if (dbias) conv2d_backward_bias(g.N, g.C_out, plane, dy, dbias);

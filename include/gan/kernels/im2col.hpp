@@ -11,8 +11,9 @@
 /// samples in this call (g.batch_chunk or fewer), x points at the first of them. The
 /// caller owns both arrays; nothing is allocated. Both are noexcept and assume g.valid().
 ///
-/// Parallel work is split over disjoint outputs: im2col over (row, sample) stripes of
-/// col, col2im over (sample, channel) planes of x, each plane summed in a fixed order
+/// Parallel work is split over disjoint outputs: im2col over (sample, channel) planes of
+/// x (each writing its own segments of col), im2col_transposed over output rows, col2im
+/// over (sample, channel) planes of x, each plane summed in a fixed order
 /// (kernel row, kernel col, output row, output col), so the result does not depend on
 /// the thread count.
 
@@ -44,34 +45,69 @@ inline Span valid_span(index_t out, index_t in, index_t offset, index_t stride) 
 
 }  // namespace conv_detail
 
-/// Lowers nb samples of x into col (see the header comment for the layout).
+/// Lowers nb samples of x into col (see the header comment for the layout). One task per
+/// (sample, channel) plane writes that plane's K*K row segments; the valid output ranges
+/// of each kernel row and column are found once per plane (integer divisions are the
+/// expensive part of this loop on small planes).
 template <class T>
 void im2col(const Conv2dGeometry& g, index_t nb, const T* x, T* col) noexcept {
-  const index_t kk = g.K * g.K;
   const index_t plane = g.out_plane();
   const index_t ld = nb * plane;  // row stride of col
   const index_t s = g.stride;
-  parallel_for(0, g.col_rows() * nb, [&](index_t task) {
-    const index_t r = task / nb, n = task % nb;
-    const index_t c = r / kk, ki = (r % kk) / g.K, kj = r % g.K;
-    const conv_detail::Span rows = conv_detail::valid_span(g.H_out, g.H, ki - g.pad, s);
-    const index_t off = kj - g.pad;  // input column of output column 0
-    const conv_detail::Span cols = conv_detail::valid_span(g.W_out, g.W, off, s);
-    const T* src_plane = x + (n * g.C_in + c) * g.in_plane();
-    T* dst = col + r * ld + n * plane;
-    std::fill(dst, dst + rows.lo * g.W_out, T(0));
-    for (index_t oh = rows.lo; oh < rows.hi; ++oh) {
-      T* d = dst + oh * g.W_out;
-      const T* src = src_plane + (oh * s - g.pad + ki) * g.W;
-      std::fill(d, d + cols.lo, T(0));
-      if (s == 1 && cols.lo < cols.hi) {
-        std::copy(src + cols.lo + off, src + cols.hi + off, d + cols.lo);
-      } else {
-        for (index_t ow = cols.lo; ow < cols.hi; ++ow) d[ow] = src[ow * s + off];
+  parallel_for(0, nb * g.C_in, [&](index_t task) {
+    const index_t n = task / g.C_in, c = task % g.C_in;
+    const T* src_plane = x + task * g.in_plane();
+    for (index_t ki = 0; ki < g.K; ++ki) {
+      const conv_detail::Span rows = conv_detail::valid_span(g.H_out, g.H, ki - g.pad, s);
+      for (index_t kj = 0; kj < g.K; ++kj) {
+        const index_t off = kj - g.pad;  // input column of output column 0
+        const conv_detail::Span cols = conv_detail::valid_span(g.W_out, g.W, off, s);
+        T* dst = col + ((c * g.K + ki) * g.K + kj) * ld + n * plane;
+        std::fill(dst, dst + rows.lo * g.W_out, T(0));
+        for (index_t oh = rows.lo; oh < rows.hi; ++oh) {
+          T* d = dst + oh * g.W_out;
+          const T* src = src_plane + (oh * s - g.pad + ki) * g.W + off;
+          for (index_t ow = 0; ow < cols.lo; ++ow) d[ow] = T(0);
+          for (index_t ow = cols.lo; ow < cols.hi; ++ow) d[ow] = src[ow * s];
+          for (index_t ow = cols.hi; ow < g.W_out; ++ow) d[ow] = T(0);
+        }
+        std::fill(dst + rows.hi * g.W_out, dst + plane, T(0));
       }
-      std::fill(d + cols.hi, d + g.W_out, T(0));
     }
-    std::fill(dst + rows.hi * g.W_out, dst + plane, T(0));
+  });
+}
+
+/// Lowers nb samples of x into the transpose of im2col's matrix, colT: [nb*H_out*W_out,
+/// C_in*K*K], colT[(n*H_out + oh)*W_out + ow][(c*K + ki)*K + kj] = col[...][...]: each
+/// output pixel's receptive field is one contiguous row. The weight gradient
+/// dY * col^T becomes the plain product dY * colT, whose operands the GEMM packs with
+/// vector loads (a transposed operand would be gathered element by element).
+template <class T>
+void im2col_transposed(const Conv2dGeometry& g, index_t nb, const T* x, T* colt) noexcept {
+  const index_t plane = g.out_plane(), ckk = g.col_rows(), kk = g.K * g.K;
+  const index_t s = g.stride;
+  parallel_for(0, nb * g.H_out, [&](index_t task) {
+    const index_t n = task / g.H_out, oh = task % g.H_out;
+    for (index_t ow = 0; ow < g.W_out; ++ow) {
+      T* dst = colt + (n * plane + oh * g.W_out + ow) * ckk;
+      const index_t ih0 = oh * s - g.pad, iw0 = ow * s - g.pad;
+      for (index_t c = 0; c < g.C_in; ++c, dst += kk) {
+        const T* src = x + (n * g.C_in + c) * g.in_plane();
+        for (index_t ki = 0; ki < g.K; ++ki) {
+          const index_t ih = ih0 + ki;
+          T* d = dst + ki * g.K;
+          if (ih < 0 || ih >= g.H) {
+            for (index_t kj = 0; kj < g.K; ++kj) d[kj] = T(0);
+            continue;
+          }
+          const T* row = src + ih * g.W;
+          for (index_t kj = 0; kj < g.K; ++kj) {
+            const index_t iw = iw0 + kj;
+            d[kj] = iw >= 0 && iw < g.W ? row[iw] : T(0);
+          }
+        }
+      }
+    }
   });
 }
 
@@ -91,13 +127,9 @@ void col2im(const Conv2dGeometry& g, index_t nb, const T* col, T* x) noexcept {
         const conv_detail::Span cols = conv_detail::valid_span(g.W_out, g.W, off, s);
         const T* src = col + ((c * g.K + ki) * g.K + kj) * ld + n * plane;
         for (index_t oh = rows.lo; oh < rows.hi; ++oh) {
-          T* d = dst_plane + (oh * s - g.pad + ki) * g.W;
+          T* d = dst_plane + (oh * s - g.pad + ki) * g.W + off;
           const T* srow = src + oh * g.W_out;
-          if (s == 1) {
-            for (index_t ow = cols.lo; ow < cols.hi; ++ow) d[ow + off] += srow[ow];
-          } else {
-            for (index_t ow = cols.lo; ow < cols.hi; ++ow) d[ow * s + off] += srow[ow];
-          }
+          for (index_t ow = cols.lo; ow < cols.hi; ++ow) d[ow * s] += srow[ow];
         }
       }
     }
