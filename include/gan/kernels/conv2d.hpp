@@ -192,7 +192,10 @@ void conv2d_backward_weights(const Conv2dGeometry& g, const T* x, const T* dy, T
       const T* grad = dy + n0 * g.C_out * plane;
       if (ckk <= conv_detail::small_rows) {
         im2col(g, nb, x + n0 * g.C_in * g.in_plane(), ws.col);
-        conv2d_small_weights(nb, g.C_out, ckk, plane, grad, ws.col, dw);
+        // The bias gradient comes with the same pass over dy when one chunk is the batch.
+        conv2d_small_weights(nb, g.C_out, ckk, plane, grad, ws.col, dw,
+                             nb == g.N ? dbias : static_cast<T*>(nullptr), ws.stage);
+        if (nb == g.N) return;
         continue;
       }
       if (nb > 1) {

@@ -9,6 +9,7 @@
 ///   small_forward:  y[n, co, p]   = bias[co] + sum_r w[co, r] * col[r, n*plane + p]
 ///                   (y: [nb, C_out, plane], overwritten; bias may be nullptr)
 ///   small_weights:  dw[co, r]    += sum_n sum_p dy[n, co, p] * col[r, n*plane + p]
+///                   dbias[co]    += sum_n sum_p dy[n, co, p]   (when dbias is not nullptr)
 ///                   (dy: [nb, C_out, plane], dw: [C_out, ckk])
 ///
 /// Each output element is one chain of multiply-adds in a fixed order (vector lanes, then
@@ -17,6 +18,7 @@
 /// nothing is allocated; noexcept. Scalar tails use the same simd::fma as the vector body.
 
 #include <algorithm>
+#include <type_traits>
 
 #include "gan/core/parallel.hpp"
 #include "gan/core/shape.hpp"
@@ -62,6 +64,12 @@ inline void small_forward_channels(index_t ckk, index_t ld, index_t plane, const
     small_forward_block<CB, 2>(ckk, ld, col + p, w, bias, y + p, plane);
   for (; p + W <= plane; p += W)
     small_forward_block<CB, 1>(ckk, ld, col + p, w, bias, y + p, plane);
+  if (p < plane && plane >= W) {
+    // The last vector ends at the plane's end; lanes it shares with the previous one are
+    // recomputed with the same arithmetic, so they keep their bits.
+    small_forward_block<CB, 1>(ckk, ld, col + plane - W, w, bias, y + plane - W, plane);
+    return;
+  }
   for (; p < plane; ++p) {
     for (index_t c = 0; c < CB; ++c) {
       T acc = bias ? bias[c] : T(0);
@@ -71,39 +79,67 @@ inline void small_forward_channels(index_t ckk, index_t ld, index_t plane, const
   }
 }
 
-/// RB lowered rows x CB channels of dw from every sample: PV-wide partial sums per lane.
+/// Sum of the lanes of v in lane order (a fixed order, whatever the architecture's hadd).
+template <class T>
+inline T lane_sum(const simd::batch<T>& v) noexcept {
+  alignas(64) T lanes[simd::width<T>];
+  simd::store(lanes, v);
+  T s(0);
+  for (index_t l = 0; l < simd::width<T>; ++l) s += lanes[l];
+  return s;
+}
+
+/// Adds one sample's terms into the lane partial sums of a CB x RB tile of dw (and, with
+/// bias, of the CB channels' bias gradients): acc[c][r] += dy[c, p] * col[r, p] over the
+/// full vectors of the plane, tail[c][r] likewise over the scalar tail. acc holds W lanes
+/// per element and tail one value, both rows of (ckk + 1) elements, the last the bias.
 template <index_t CB, index_t RB, class T>
-inline void small_weights_block(index_t nb, index_t channels, index_t plane, index_t ld,
-                                const T* dy, const T* col, T* dw, index_t ckk) noexcept {
+inline void small_weights_tile(index_t plane, index_t ld, index_t ckk, const T* dy, const T* col,
+                               bool bias, T* acc_mem, T* tail) noexcept {
   using gemm_detail::unroll;
   constexpr index_t W = simd::width<T>;
-  simd::batch<T> acc[CB][RB];
-  T tail[CB][RB] = {};
-  unroll<CB>([&](auto c) { unroll<RB>([&](auto r) { acc[c][r] = simd::broadcast(T(0)); }); });
-  for (index_t n = 0; n < nb; ++n) {
-    const T* d = dy + n * channels * plane;
-    const T* x = col + n * plane;
-    index_t p = 0;
-    for (; p + W <= plane; p += W) {
-      simd::batch<T> dv[CB];
-      unroll<CB>([&](auto c) { dv[c] = simd::load(d + c * plane + p); });
-      unroll<RB>([&](auto r) {
-        const auto xv = simd::load(x + r * ld + p);
-        unroll<CB>([&](auto c) { acc[c][r] = simd::fma(dv[c], xv, acc[c][r]); });
-      });
-    }
-    for (; p < plane; ++p)
-      for (index_t c = 0; c < CB; ++c)
-        for (index_t r = 0; r < RB; ++r)
-          tail[c][r] = simd::fma(d[c * plane + p], x[r * ld + p], tail[c][r]);
+  const index_t row = (ckk + 1) * W;
+  simd::batch<T> acc[CB][RB], acc_b[CB];
+  unroll<CB>([&](auto c) {
+    unroll<RB>([&](auto r) { acc[c][r] = simd::load(acc_mem + c * row + r * W); });
+    acc_b[c] = bias ? simd::load(acc_mem + c * row + ckk * W) : simd::broadcast(T(0));
+  });
+  // One step over W pixels from p; with a mask, lanes where keep <= 0 add nothing
+  // (selected away, so an Inf or NaN there cannot leak in).
+  const auto step = [&](index_t p, auto masked, const simd::batch<T>& keep) {
+    const auto zero = simd::broadcast(T(0));
+    const auto pick = [&](const simd::batch<T>& v) {
+      if constexpr (decltype(masked)::value) return simd::where_positive(keep, v, zero);
+      return v;
+    };
+    simd::batch<T> dv[CB];
+    unroll<CB>([&](auto c) { dv[c] = pick(simd::load(dy + c * plane + p)); });
+    if (bias) unroll<CB>([&](auto c) { acc_b[c] += dv[c]; });
+    unroll<RB>([&](auto r) {
+      const auto xv = pick(simd::load(col + r * ld + p));
+      unroll<CB>([&](auto c) { acc[c][r] = simd::fma(dv[c], xv, acc[c][r]); });
+    });
+  };
+  const auto all = simd::broadcast(T(1));
+  index_t p = 0;
+  for (; p + W <= plane; p += W) step(p, std::false_type{}, all);
+  if (p < plane && plane >= W) {
+    // The tail as the plane's last W pixels, with the lanes already counted masked off.
+    alignas(64) T keep[W];
+    for (index_t l = 0; l < W; ++l) keep[l] = l >= W - (plane - p) ? T(1) : T(-1);
+    step(plane - W, std::true_type{}, simd::load(keep));
+    p = plane;
   }
-  for (index_t c = 0; c < CB; ++c) {
-    for (index_t r = 0; r < RB; ++r) {
-      alignas(64) T lanes[W];
-      simd::store(lanes, acc[c][r]);
-      T s(0);
-      for (index_t l = 0; l < W; ++l) s += lanes[l];
-      dw[c * ckk + r] += s + tail[c][r];
+  unroll<CB>([&](auto c) {
+    unroll<RB>([&](auto r) { simd::store(acc_mem + c * row + r * W, acc[c][r]); });
+    if (bias) simd::store(acc_mem + c * row + ckk * W, acc_b[c]);
+  });
+  for (; p < plane; ++p) {
+    for (index_t c = 0; c < CB; ++c) {
+      T* t = tail + c * (ckk + 1);
+      const T d = dy[c * plane + p];
+      for (index_t r = 0; r < RB; ++r) t[r] = simd::fma(d, col[r * ld + p], t[r]);
+      if (bias) t[ckk] += d;
     }
   }
 }
@@ -131,26 +167,60 @@ void conv2d_small_forward(index_t nb, index_t c_out, index_t ckk, index_t plane,
   });
 }
 
-/// dw += dy * col^T over nb samples: see the file comment.
+/// Elements of scratch conv2d_small_weights needs.
+template <class T>
+index_t small_weights_scratch(index_t c_out, index_t ckk) noexcept {
+  return c_out * (ckk + 1) * (simd::width<T> + 1);
+}
+
+/// dw += dy * col^T over nb samples and, unless dbias is nullptr, dbias[co] += sum of
+/// dy[:, co, :]: see the file comment. The reduction runs sample by sample over 4 x 4
+/// register tiles whose lane partial sums live in `scratch` (small_weights_scratch
+/// elements): one sample's dy and col stay in L1 while every tile uses them, instead of
+/// each tile streaming the whole batch. Threads take disjoint channel blocks; every
+/// element is summed in the same order at any thread count.
 template <class T>
 void conv2d_small_weights(index_t nb, index_t c_out, index_t ckk, index_t plane, const T* dy,
-                          const T* col, T* dw) noexcept {
-  constexpr index_t cb = 2, rb = 8;
-  const index_t ld = nb * plane;
-  const index_t cblocks = (c_out + cb - 1) / cb, rblocks = (ckk + rb - 1) / rb;
-  parallel_for(0, cblocks * rblocks, [&](index_t task) {
-    const index_t c0 = (task / rblocks) * cb, r0 = (task % rblocks) * rb;
-    const T* d = dy + c0 * plane;
-    const T* x = col + r0 * ld;
-    T* out = dw + c0 * ckk + r0;
-    if (c0 + cb <= c_out && r0 + rb <= ckk) {
-      conv_detail::small_weights_block<cb, rb>(nb, c_out, plane, ld, d, x, out, ckk);
-      return;
+                          const T* col, T* dw, T* dbias, T* scratch) noexcept {
+  constexpr index_t cb = 4, rb = 4, W = simd::width<T>;
+  const index_t ld = nb * plane, row = (ckk + 1) * W;
+  T* const lanes = scratch;
+  T* const tails = scratch + c_out * row;
+  const index_t cblocks = (c_out + cb - 1) / cb;
+  parallel_for_chunks(0, cblocks, [&](index_t lo, index_t hi) {
+    const index_t c_lo = lo * cb, c_hi = std::min(c_out, hi * cb);
+    std::fill(lanes + c_lo * row, lanes + c_hi * row, T(0));
+    std::fill(tails + c_lo * (ckk + 1), tails + c_hi * (ckk + 1), T(0));
+    for (index_t n = 0; n < nb; ++n) {
+      const T* x = col + n * plane;
+      for (index_t c0 = c_lo; c0 < c_hi; c0 += cb) {
+        const T* d = dy + (n * c_out + c0) * plane;
+        T* acc = lanes + c0 * row;
+        T* tail = tails + c0 * (ckk + 1);
+        const bool full_c = c0 + cb <= c_hi;
+        for (index_t r0 = 0; r0 < ckk; r0 += rb) {
+          const bool bias = dbias != nullptr && r0 == 0;
+          if (full_c && r0 + rb <= ckk) {
+            conv_detail::small_weights_tile<cb, rb>(plane, ld, ckk, d, x + r0 * ld, bias,
+                                                    acc + r0 * W, tail + r0);
+            continue;
+          }
+          for (index_t c = 0; c < std::min(cb, c_hi - c0); ++c)
+            for (index_t r = r0; r < std::min(ckk, r0 + rb); ++r)
+              conv_detail::small_weights_tile<1, 1>(plane, ld, ckk, d + c * plane, x + r * ld,
+                                                    bias && r == r0, acc + c * row + r * W,
+                                                    tail + c * (ckk + 1) + r);
+        }
+      }
     }
-    for (index_t c = 0; c < std::min(cb, c_out - c0); ++c)
-      for (index_t r = 0; r < std::min(rb, ckk - r0); ++r)
-        conv_detail::small_weights_block<1, 1>(nb, c_out, plane, ld, d + c * plane, x + r * ld,
-                                               out + c * ckk + r, ckk);
+    for (index_t c = c_lo; c < c_hi; ++c) {
+      for (index_t r = 0; r < ckk; ++r)
+        dw[c * ckk + r] +=
+            conv_detail::lane_sum(simd::load(lanes + c * row + r * W)) + tails[c * (ckk + 1) + r];
+      if (dbias)
+        dbias[c] += conv_detail::lane_sum(simd::load(lanes + c * row + ckk * W)) +
+                    tails[c * (ckk + 1) + ckk];
+    }
   });
 }
 
