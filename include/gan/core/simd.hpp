@@ -54,7 +54,16 @@ auto strided_offsets(index_t stride) noexcept {
 /// Lane i = p[offsets[i]] (offsets from strided_offsets).
 template <class T, class I>
 batch<T> gather(const T* p, const I& offsets) noexcept {
+#if XSIMD_WITH_AVX512F || XSIMD_WITH_AVX2
+  // xsimd 8.1's batch::gather names its kernel with template arguments <arch, T> that the
+  // AVX2/AVX-512 float and double overloads do not take, so it silently runs its generic
+  // lane-by-lane insert loop (16 loads and blends); call the architecture's hardware
+  // gather instruction directly.
+  using Arch = typename batch<T>::arch_type;
+  return xsimd::kernel::gather<Arch>(p, offsets, Arch{});
+#else
   return batch<T>::gather(p, offsets);
+#endif
 }
 /// x * y + z: a scalar or a batch (fused where the architecture has FMA).
 template <class T>

@@ -128,14 +128,22 @@ void conv2d_forward(const Conv2dGeometry& g, const T* x, const T* w, const T* bi
     const index_t nb = std::min(g.batch_chunk, g.N - n0);
     const index_t cols = nb * plane;
     T* out = y + n0 * g.C_out * plane;
-    im2col(g, nb, x + n0 * g.C_in * g.in_plane(), ws.col);
     if (ckk <= conv_detail::small_rows) {
+      im2col(g, nb, x + n0 * g.C_in * g.in_plane(), ws.col);
       conv2d_small_forward(nb, g.C_out, ckk, plane, ws.col, w, bias, out);
       continue;
     }
-    // One sample: the GEMM writes [C_out, HW] straight into y.
-    gemm(false, false, g.C_out, cols, ckk, T(1), w, ckk, ws.col, cols, T(0),
-         nb == 1 ? out : ws.stage, cols, ws.gemm);
+    // Implicit GEMM: the B operand is packed straight from x. One sample: the GEMM writes
+    // [C_out, HW] straight into y.
+    const T* xs = x + n0 * g.C_in * g.in_plane();
+    const auto pack_w = [&](index_t i, index_t p, index_t mb, index_t kb, T* dst) {
+      gemm_detail::pack_a(false, mb, kb, w + i * ckk + p, ckk, dst);
+    };
+    const auto pack_x = [&](index_t p, index_t j, index_t kb, index_t ncols, T* dst) {
+      pack_im2col(g, xs, nb * g.C_in * g.in_plane(), p, j, kb, ncols, dst);
+    };
+    gemm_packed_operands(g.C_out, cols, ckk, T(1), pack_w, pack_x, T(0), nb == 1 ? out : ws.stage,
+                         cols, ws.gemm);
     if (nb > 1) {
       conv_detail::to_sample_major(nb, g.C_out, plane, ws.stage, bias, out);
     } else if (bias) {

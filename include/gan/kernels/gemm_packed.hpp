@@ -210,10 +210,13 @@ index_t gemm_threads(index_t m, index_t n, index_t k) noexcept {
   return std::max<index_t>(1, std::min<index_t>(num_threads(), tiles));
 }
 
-/// The single-threaded Goto/BLIS loop nest on a sub-problem (pointers already offset).
-template <class T>
-void gemm_serial(bool trans_a, bool trans_b, index_t m, index_t n, index_t k, T alpha, const T* a,
-                 index_t lda, const T* b, index_t ldb, T beta, T* c, index_t ldc,
+/// The single-threaded Goto/BLIS loop nest on rows [i0, i0 + m) and columns [j0, j0 + n)
+/// of the problem (c points at C[i0, j0]). pack_a(i, p, mb, kb, dst) packs op(A)[i..i+mb,
+/// p..p+kb) as pack_a() does; pack_b(p, j, kb, nb, dst) packs op(B)[p..p+kb, j..j+nb) as
+/// pack_b() does (coordinates of the whole problem).
+template <class T, class PackA, class PackB>
+void gemm_serial(index_t i0, index_t j0, index_t m, index_t n, index_t k, T alpha,
+                 const PackA& pack_a_fn, const PackB& pack_b_fn, T beta, T* c, index_t ldc,
                  T* workspace) noexcept {
   using B = Blocking<T>;
   T* apack = workspace;
@@ -222,12 +225,12 @@ void gemm_serial(bool trans_a, bool trans_b, index_t m, index_t n, index_t k, T 
     const index_t nb = std::min(B::nc, n - jc);
     for (index_t pc = 0; pc < k; pc += B::kc) {
       const index_t kb = std::min(B::kc, k - pc);
-      pack_b(trans_b, kb, nb, trans_b ? b + jc * ldb + pc : b + pc * ldb + jc, ldb, bpack);
+      pack_b_fn(pc, j0 + jc, kb, nb, bpack);
       // The first K slice applies beta; later ones accumulate onto it (beta = 1).
       const T beta_k = pc == 0 ? beta : T(1);
       for (index_t ic = 0; ic < m; ic += B::mc) {
         const index_t mb = std::min(B::mc, m - ic);
-        pack_a(trans_a, mb, kb, trans_a ? a + pc * lda + ic : a + ic * lda + pc, lda, apack);
+        pack_a_fn(i0 + ic, pc, mb, kb, apack);
         for (index_t jr = 0; jr < nb; jr += B::nr) {
           for (index_t ir = 0; ir < mb; ir += B::mr) {
             micro_kernel(kb, apack + ir * kb, bpack + jr * kb, alpha, beta_k,
@@ -250,11 +253,18 @@ index_t gemm_workspace_size(index_t m, index_t n, index_t k) noexcept {
   return gemm_detail::gemm_threads<T>(m, n, k) * gemm_detail::per_thread_workspace<T>(m, n, k);
 }
 
-/// C = alpha * op(A) * op(B) + beta * C with a caller-owned workspace of at least
-/// gemm_workspace_size<T>(m, n, k) elements. See the file comment for the contract.
-template <class T>
-void gemm(bool trans_a, bool trans_b, index_t m, index_t n, index_t k, T alpha, const T* a,
-          index_t lda, const T* b, index_t ldb, T beta, T* c, index_t ldc, T* workspace) noexcept {
+/// C = alpha * op(A) * op(B) + beta * C, with op(A) and op(B) supplied by packing
+/// functions instead of memory (for operands that exist only implicitly, such as the
+/// im2col matrix of a convolution): pack_a(i, p, mb, kb, dst) writes op(A)[i..i+mb,
+/// p..p+kb) into MR-row slivers, pack_b(p, j, kb, nb, dst) writes op(B)[p..p+kb, j..j+nb)
+/// into NR-column slivers, both zero-padded to whole slivers, exactly as
+/// gemm_detail::pack_a / pack_b lay them out (gemm_panel_rows / gemm_panel_cols give MR
+/// and NR). They are called from the GEMM's threads on disjoint destinations. Workspace,
+/// threading and determinism as gemm() below, which is this function with packers that
+/// read A and B from memory.
+template <class T, class PackA, class PackB>
+void gemm_packed_operands(index_t m, index_t n, index_t k, T alpha, const PackA& pack_a,
+                          const PackB& pack_b, T beta, T* c, index_t ldc, T* workspace) noexcept {
   using B = gemm_detail::Blocking<T>;
   if (m <= 0 || n <= 0) return;
   if (k <= 0) {  // No products: C = beta * C, without reading C when beta == 0.
@@ -264,8 +274,7 @@ void gemm(bool trans_a, bool trans_b, index_t m, index_t n, index_t k, T alpha, 
   }
   const index_t threads = gemm_detail::gemm_threads<T>(m, n, k);
   if (threads == 1) {
-    gemm_detail::gemm_serial(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc,
-                             workspace);
+    gemm_detail::gemm_serial(0, 0, m, n, k, alpha, pack_a, pack_b, beta, c, ldc, workspace);
     return;
   }
   // Split the longer tile count (better balance) into whole tiles per thread.
@@ -284,16 +293,39 @@ void gemm(bool trans_a, bool trans_b, index_t m, index_t n, index_t k, T alpha, 
       T* ws = workspace + t * per_thread;
       if (split_n) {
         const index_t j0 = t0 * B::nr, j1 = std::min(n, t1 * B::nr);
-        gemm_detail::gemm_serial(trans_a, trans_b, m, j1 - j0, k, alpha, a, lda,
-                                 trans_b ? b + j0 * ldb : b + j0, ldb, beta, c + j0, ldc, ws);
+        gemm_detail::gemm_serial(0, j0, m, j1 - j0, k, alpha, pack_a, pack_b, beta, c + j0, ldc,
+                                 ws);
       } else {
         const index_t i0 = t0 * B::mr, i1 = std::min(m, t1 * B::mr);
-        gemm_detail::gemm_serial(trans_a, trans_b, i1 - i0, n, k, alpha,
-                                 trans_a ? a + i0 : a + i0 * lda, lda, b, ldb, beta, c + i0 * ldc,
+        gemm_detail::gemm_serial(i0, 0, i1 - i0, n, k, alpha, pack_a, pack_b, beta, c + i0 * ldc,
                                  ldc, ws);
       }
     }
   });
+}
+
+/// Rows of one packed A sliver (MR) and columns of one packed B sliver (NR).
+template <class T>
+constexpr index_t gemm_panel_rows() noexcept {
+  return gemm_detail::Blocking<T>::mr;
+}
+template <class T>
+constexpr index_t gemm_panel_cols() noexcept {
+  return gemm_detail::Blocking<T>::nr;
+}
+
+/// C = alpha * op(A) * op(B) + beta * C with a caller-owned workspace of at least
+/// gemm_workspace_size<T>(m, n, k) elements. See the file comment for the contract.
+template <class T>
+void gemm(bool trans_a, bool trans_b, index_t m, index_t n, index_t k, T alpha, const T* a,
+          index_t lda, const T* b, index_t ldb, T beta, T* c, index_t ldc, T* workspace) noexcept {
+  const auto pack_a = [=](index_t i, index_t p, index_t mb, index_t kb, T* dst) {
+    gemm_detail::pack_a(trans_a, mb, kb, trans_a ? a + p * lda + i : a + i * lda + p, lda, dst);
+  };
+  const auto pack_b = [=](index_t p, index_t j, index_t kb, index_t nb, T* dst) {
+    gemm_detail::pack_b(trans_b, kb, nb, trans_b ? b + j * ldb + p : b + p * ldb + j, ldb, dst);
+  };
+  gemm_packed_operands(m, n, k, alpha, pack_a, pack_b, beta, c, ldc, workspace);
 }
 
 }  // namespace gan::kernels

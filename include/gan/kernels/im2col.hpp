@@ -18,10 +18,13 @@
 /// the thread count.
 
 #include <algorithm>
+#include <limits>
 
 #include "gan/core/parallel.hpp"
 #include "gan/core/shape.hpp"
+#include "gan/core/simd.hpp"
 #include "gan/kernels/conv_geometry.hpp"
+#include "gan/kernels/gemm_packed.hpp"
 
 namespace gan::kernels {
 
@@ -109,6 +112,88 @@ void im2col_transposed(const Conv2dGeometry& g, index_t nb, const T* x, T* colt)
       }
     }
   });
+}
+
+namespace conv_detail {
+
+/// Kernel taps up to which pack_im2col keeps per-tap gather tables on the stack.
+inline constexpr index_t max_table_taps = 64;
+
+}  // namespace conv_detail
+
+/// Packs rows [p0, p0 + kb) and columns [j0, j0 + ncols) of the im2col matrix of the
+/// samples at x (col as in im2col(); x holds x_elems elements) straight into the GEMM's B
+/// slivers (gemm_packed_operands): the implicit GEMM, so the column matrix is never written
+/// to memory and read back. Columns beyond ncols are zero.
+///
+/// Per NR-column sliver, a table gives each kernel tap (ki, kj) and column its offset in
+/// the sample (or 0 with a "padding" mark); row (c, ki, kj) is then W-lane gathers at those
+/// offsets plus c*H*W, padding lanes selected to zero.
+template <class T>
+void pack_im2col(const Conv2dGeometry& g, const T* x, index_t x_elems, index_t p0, index_t j0,
+                 index_t kb, index_t ncols, T* dst) noexcept {
+  constexpr index_t nr = gemm_panel_cols<T>(), w = simd::width<T>;
+  using Offsets = decltype(simd::strided_offsets<T>(0));
+  using Offset = typename Offsets::value_type;
+  const index_t kk = g.K * g.K, in_plane = g.in_plane();
+  const bool vector =
+      kk <= conv_detail::max_table_taps && nr % w == 0 &&
+      static_cast<double>(x_elems) < 0.5 * static_cast<double>(std::numeric_limits<Offset>::max());
+  // (sample, output row, output column) of column j0, advanced column by column.
+  index_t n = j0 / g.out_plane(), oh = (j0 % g.out_plane()) / g.W_out, ow = j0 % g.W_out;
+  for (index_t s0 = 0; s0 < ncols; s0 += nr, dst += nr * kb) {
+    // Per column of the sliver: the input position of kernel tap (0, 0), and its offset.
+    index_t ih0[nr], iw0[nr], base[nr];
+    for (index_t jj = 0; jj < nr; ++jj) {
+      if (s0 + jj >= ncols) {  // padding columns: every tap out of range
+        ih0[jj] = -g.K - g.H;
+        iw0[jj] = 0;
+        base[jj] = 0;
+        continue;
+      }
+      ih0[jj] = oh * g.stride - g.pad;
+      iw0[jj] = ow * g.stride - g.pad;
+      base[jj] = n * g.C_in * in_plane + ih0[jj] * g.W + iw0[jj];
+      if (++ow == g.W_out) {
+        ow = 0;
+        if (++oh == g.H_out) oh = 0, ++n;
+      }
+    }
+    const auto inside = [&](index_t jj, index_t ki, index_t kj) {
+      const index_t ih = ih0[jj] + ki, iw = iw0[jj] + kj;
+      return ih >= 0 && ih < g.H && iw >= 0 && iw < g.W;
+    };
+    index_t c = p0 / kk, ki = (p0 % kk) / g.K, kj = p0 % g.K;
+    if (!vector) {
+      for (index_t p = 0; p < kb; ++p) {
+        const index_t roff = c * in_plane + ki * g.W + kj;
+        for (index_t jj = 0; jj < nr; ++jj)
+          dst[p * nr + jj] = inside(jj, ki, kj) ? x[base[jj] + roff] : T(0);
+        if (++kj == g.K) kj = 0, ki = ki + 1 == g.K ? (++c, 0) : ki + 1;
+      }
+      continue;
+    }
+    alignas(64) Offset offset[conv_detail::max_table_taps][nr];
+    alignas(64) T keep[conv_detail::max_table_taps][nr];
+    for (index_t t = 0; t < kk; ++t) {
+      const index_t tki = t / g.K, tkj = t % g.K;
+      for (index_t jj = 0; jj < nr; ++jj) {
+        const bool in = inside(jj, tki, tkj);
+        offset[t][jj] = static_cast<Offset>(in ? base[jj] + tki * g.W + tkj : 0);
+        keep[t][jj] = in ? T(1) : T(-1);
+      }
+    }
+    const auto zero = simd::broadcast(T(0));
+    for (index_t p = 0; p < kb; ++p) {
+      const index_t t = ki * g.K + kj;
+      const T* xc = x + c * in_plane;
+      for (index_t v = 0; v < nr; v += w) {
+        const auto lanes = simd::gather(xc, Offsets::load_aligned(&offset[t][v]));
+        simd::store(dst + p * nr + v, simd::where_positive(simd::load(&keep[t][v]), lanes, zero));
+      }
+      if (++kj == g.K) kj = 0, ki = ki + 1 == g.K ? (++c, 0) : ki + 1;
+    }
+  }
 }
 
 /// Adds the columns of col back into nb samples of x: the adjoint of im2col.
