@@ -11,8 +11,9 @@
 /// As GEMMs over a batch chunk of nb samples (col = im2col(x): [C_in*K*K, nb*H_out*W_out]):
 ///   forward        Y[C_out, nb*HW_out]      = W[C_out, C_in*K*K] * col
 ///   backward-data  dcol[C_in*K*K, nb*HW_out] = W^T * dY[C_out, nb*HW_out], dx = col2im(dcol)
-///   backward-wts   dW[C_out, C_in*K*K]     += dY * col^T, with col^T lowered directly
-///                  (im2col_transposed) so that both operands are packed with vector loads
+///   backward-wts   dW[C_out, C_in*K*K]     += dY * col^T
+/// The forward and weight GEMMs never materialise col: their packing functions gather it
+/// from x (pack_im2col, pack_im2col_transposed in im2col.hpp), the implicit GEMM.
 /// Y and dY are in [C_out, sample, pixel] order inside the GEMM and [sample, C_out, pixel]
 /// in memory, so a chunk of more than one sample is staged through the workspace. When
 /// C_in*K*K <= conv_detail::small_rows (e.g. one input channel), forward and
@@ -210,8 +211,15 @@ void conv2d_backward_weights(const Conv2dGeometry& g, const T* x, const T* dy, T
         conv_detail::to_channel_major(nb, g.C_out, plane, grad, ws.stage);
         grad = ws.stage;
       }
-      im2col_transposed(g, nb, x + n0 * g.C_in * g.in_plane(), ws.col);
-      gemm(false, false, g.C_out, ckk, cols, T(1), grad, cols, ws.col, ckk, T(1), dw, ckk, ws.gemm);
+      // Implicit GEMM: col^T is packed straight from x.
+      const T* xs = x + n0 * g.C_in * g.in_plane();
+      const auto pack_dy = [&](index_t i, index_t p, index_t mb, index_t kb, T* dst) {
+        gemm_detail::pack_a(false, mb, kb, grad + i * cols + p, cols, dst);
+      };
+      const auto pack_x = [&](index_t p, index_t j, index_t kb, index_t ncols, T* dst) {
+        pack_im2col_transposed(g, xs, nb * g.C_in * g.in_plane(), p, j, kb, ncols, dst);
+      };
+      gemm_packed_operands(g.C_out, ckk, cols, T(1), pack_dy, pack_x, T(1), dw, ckk, ws.gemm);
     }
   }
   if (dbias) conv2d_backward_bias(g.N, g.C_out, plane, dy, dbias);

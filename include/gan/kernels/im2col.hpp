@@ -196,6 +196,90 @@ void pack_im2col(const Conv2dGeometry& g, const T* x, index_t x_elems, index_t p
   }
 }
 
+/// Packs rows [p0, p0 + kb) and columns [j0, j0 + ncols) of the TRANSPOSED im2col matrix
+/// (rows: output pixels n*H_out*W_out + oh*W_out + ow; columns: taps (c*K + ki)*K + kj;
+/// as im2col_transposed) of the samples at x straight into the GEMM's B slivers: the
+/// implicit operand of the weight gradient dY * col^T. A sliver's columns are fixed taps, so
+/// each pixel's row is W-lane gathers at fixed tap offsets from that pixel's corner; only
+/// pixels whose window crosses the border need the per-lane padding test.
+template <class T>
+void pack_im2col_transposed(const Conv2dGeometry& g, const T* x, index_t x_elems, index_t p0,
+                            index_t j0, index_t kb, index_t ncols, T* dst) noexcept {
+  constexpr index_t nr = gemm_panel_cols<T>(), w = simd::width<T>;
+  using Offsets = decltype(simd::strided_offsets<T>(0));
+  using Offset = typename Offsets::value_type;
+  const index_t kk = g.K * g.K, in_plane = g.in_plane(), ckk = g.col_rows();
+  const bool vector =
+      nr % w == 0 &&
+      static_cast<double>(x_elems) < 0.5 * static_cast<double>(std::numeric_limits<Offset>::max());
+  for (index_t s0 = 0; s0 < ncols; s0 += nr, dst += nr * kb) {
+    // Per column (tap) of the sliver: its kernel row and column and offset from the corner.
+    alignas(64) Offset offset[nr];
+    alignas(64) T tap_i[nr], tap_j[nr];
+    index_t lowest[nr / w + 1], highest[nr / w + 1];  // offset range of each vector
+    for (index_t v = 0; v <= nr / w; ++v) lowest[v] = highest[v] = 0;
+    for (index_t jj = 0; jj < nr; ++jj) {
+      const index_t t = std::min(j0 + s0 + jj, ckk - 1);  // padding columns repeat a tap
+      const index_t c = t / kk, ki = (t % kk) / g.K, kj = t % g.K;
+      offset[jj] = static_cast<Offset>(c * in_plane + ki * g.W + kj);
+      tap_i[jj] = j0 + s0 + jj < ckk ? T(ki) : T(-2 * (g.K + g.H + g.W));  // never inside
+      tap_j[jj] = T(kj);
+      const index_t v = jj / w;
+      lowest[v] = jj % w == 0 ? offset[jj] : std::min<index_t>(lowest[v], offset[jj]);
+      highest[v] = jj % w == 0 ? offset[jj] : std::max<index_t>(highest[v], offset[jj]);
+    }
+    index_t n = p0 / g.out_plane(), oh = (p0 % g.out_plane()) / g.W_out, ow = p0 % g.W_out;
+    for (index_t p = 0; p < kb; ++p) {
+      const index_t ih0 = oh * g.stride - g.pad, iw0 = ow * g.stride - g.pad;
+      const index_t corner = n * g.C_in * in_plane + ih0 * g.W + iw0;
+      const bool interior =
+          ih0 >= 0 && ih0 + g.K <= g.H && iw0 >= 0 && iw0 + g.K <= g.W && j0 + s0 + nr <= ckk;
+      T* d = dst + p * nr;
+      if (!vector) {
+        for (index_t jj = 0; jj < nr; ++jj) {
+          const index_t ih = ih0 + static_cast<index_t>(tap_i[jj]);
+          const index_t iw = iw0 + static_cast<index_t>(tap_j[jj]);
+          d[jj] = ih >= 0 && ih < g.H && iw >= 0 && iw < g.W ? x[corner + offset[jj]] : T(0);
+        }
+      } else if (interior) {
+        for (index_t v = 0; v < nr; v += w)
+          simd::store(d + v, simd::gather(x + corner, Offsets::load_aligned(offset + v)));
+      } else {
+        // Lane inside  <=>  min(ih + 1, H - ih, iw + 1, W - iw) > 0, with ih = ih0 + ki.
+        const auto zero = simd::broadcast(T(0));
+        const auto lo_i = simd::broadcast(T(ih0 + 1)), hi_i = simd::broadcast(T(g.H - ih0));
+        const auto lo_j = simd::broadcast(T(iw0 + 1)), hi_j = simd::broadcast(T(g.W - iw0));
+        for (index_t v = 0; v < nr; v += w) {
+          const auto ti = simd::load(tap_i + v), tj = simd::load(tap_j + v);
+          const auto keep =
+              simd::min(simd::min(lo_i + ti, hi_i - ti), simd::min(lo_j + tj, hi_j - tj));
+          // Lanes outside the image read a neighbouring row or channel and are selected
+          // away; only where that would leave x (first and last windows of the batch) are
+          // their offsets moved to the sample's start first.
+          if (corner + lowest[v / w] >= 0 && corner + highest[v / w] < x_elems) {
+            simd::store(
+                d + v,
+                simd::where_positive(
+                    keep, simd::gather(x + corner, Offsets::load_aligned(offset + v)), zero));
+            continue;
+          }
+          alignas(64) Offset off[w];
+          alignas(64) T k[w];
+          simd::store(k, keep);
+          for (index_t l = 0; l < w; ++l)
+            off[l] = k[l] > T(0) ? offset[v + l] : Offset(-(ih0 * g.W + iw0));
+          simd::store(d + v, simd::where_positive(
+                                 keep, simd::gather(x + corner, Offsets::load_aligned(off)), zero));
+        }
+      }
+      if (++ow == g.W_out) {
+        ow = 0;
+        if (++oh == g.H_out) oh = 0, ++n;
+      }
+    }
+  }
+}
+
 /// Adds the columns of col back into nb samples of x: the adjoint of im2col.
 template <class T>
 void col2im(const Conv2dGeometry& g, index_t nb, const T* col, T* x) noexcept {
