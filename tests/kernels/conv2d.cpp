@@ -35,7 +35,10 @@ std::string describe(const Case& c) {
 // Batch 1 and 3, odd and non-square images, stride 1/2/3, padding 0/1/2 (also padding
 // >= kernel, where whole output rows see only zeros), kernel 1/3/4/5 (1x1 stride 1 pad 0
 // takes the no-im2col path), channels 1/2/3/8, and images exactly as large as the padded
-// kernel (a 1x1 output).
+// kernel (a 1x1 output). The kernels take three routes, all covered here: C_in*K*K <= 32
+// lowered rows run the register-blocked loops of conv2d_small.hpp (with planes shorter
+// than a vector, and planes with a vector tail), larger ones the implicit GEMM (col packed
+// from x) and im2col + GEMM + col2im for backward-data, and 1x1 stride-1 ones plain GEMMs.
 const std::vector<Case> kCases = {
     {1, 1, 5, 5, 1, 3, 1, 0}, {3, 2, 7, 5, 3, 3, 1, 1}, {3, 3, 7, 5, 2, 4, 2, 1},
     {1, 8, 9, 9, 8, 5, 3, 2}, {3, 2, 6, 7, 8, 1, 1, 0}, {3, 3, 7, 5, 2, 1, 2, 0},

@@ -10,12 +10,14 @@
 /// The geometry g supplies C_in, H, W, K, stride, pad, H_out, W_out; nb is the number of
 /// samples in this call (g.batch_chunk or fewer), x points at the first of them. The
 /// caller owns both arrays; nothing is allocated. Both are noexcept and assume g.valid().
+///   pack_im2col, pack_im2col_transposed: slices of col and of col^T written straight into
+///     the packed GEMM's B slivers (gemm_packed_operands), so the GEMM never needs col in
+///     memory (the implicit GEMM). Called from inside the GEMM's threads; single-threaded.
 ///
 /// Parallel work is split over disjoint outputs: im2col over (sample, channel) planes of
-/// x (each writing its own segments of col), im2col_transposed over output rows, col2im
-/// over (sample, channel) planes of x, each plane summed in a fixed order
-/// (kernel row, kernel col, output row, output col), so the result does not depend on
-/// the thread count.
+/// x (each writing its own segments of col), col2im over (channel, sample) planes of x,
+/// each plane summed in a fixed order (kernel row, kernel col, output row, output col), so
+/// the result does not depend on the thread count.
 
 #include <algorithm>
 #include <limits>
@@ -75,40 +77,6 @@ void im2col(const Conv2dGeometry& g, index_t nb, const T* x, T* col) noexcept {
           for (index_t ow = cols.hi; ow < g.W_out; ++ow) d[ow] = T(0);
         }
         std::fill(dst + rows.hi * g.W_out, dst + plane, T(0));
-      }
-    }
-  });
-}
-
-/// Lowers nb samples of x into the transpose of im2col's matrix, colT: [nb*H_out*W_out,
-/// C_in*K*K], colT[(n*H_out + oh)*W_out + ow][(c*K + ki)*K + kj] = col[...][...]: each
-/// output pixel's receptive field is one contiguous row. The weight gradient
-/// dY * col^T becomes the plain product dY * colT, whose operands the GEMM packs with
-/// vector loads (a transposed operand would be gathered element by element).
-template <class T>
-void im2col_transposed(const Conv2dGeometry& g, index_t nb, const T* x, T* colt) noexcept {
-  const index_t plane = g.out_plane(), ckk = g.col_rows(), kk = g.K * g.K;
-  const index_t s = g.stride;
-  parallel_for(0, nb * g.H_out, [&](index_t task) {
-    const index_t n = task / g.H_out, oh = task % g.H_out;
-    for (index_t ow = 0; ow < g.W_out; ++ow) {
-      T* dst = colt + (n * plane + oh * g.W_out + ow) * ckk;
-      const index_t ih0 = oh * s - g.pad, iw0 = ow * s - g.pad;
-      for (index_t c = 0; c < g.C_in; ++c, dst += kk) {
-        const T* src = x + (n * g.C_in + c) * g.in_plane();
-        for (index_t ki = 0; ki < g.K; ++ki) {
-          const index_t ih = ih0 + ki;
-          T* d = dst + ki * g.K;
-          if (ih < 0 || ih >= g.H) {
-            for (index_t kj = 0; kj < g.K; ++kj) d[kj] = T(0);
-            continue;
-          }
-          const T* row = src + ih * g.W;
-          for (index_t kj = 0; kj < g.K; ++kj) {
-            const index_t iw = iw0 + kj;
-            d[kj] = iw >= 0 && iw < g.W ? row[iw] : T(0);
-          }
-        }
       }
     }
   });
@@ -197,11 +165,11 @@ void pack_im2col(const Conv2dGeometry& g, const T* x, index_t x_elems, index_t p
 }
 
 /// Packs rows [p0, p0 + kb) and columns [j0, j0 + ncols) of the TRANSPOSED im2col matrix
-/// (rows: output pixels n*H_out*W_out + oh*W_out + ow; columns: taps (c*K + ki)*K + kj;
-/// as im2col_transposed) of the samples at x straight into the GEMM's B slivers: the
-/// implicit operand of the weight gradient dY * col^T. A sliver's columns are fixed taps, so
-/// each pixel's row is W-lane gathers at fixed tap offsets from that pixel's corner; only
-/// pixels whose window crosses the border need the per-lane padding test.
+/// (rows: output pixels n*H_out*W_out + oh*W_out + ow; columns: taps (c*K + ki)*K + kj) of the
+/// samples at x straight into the GEMM's B slivers: the implicit operand of the weight gradient dY
+/// * col^T. A sliver's columns are fixed taps, so each pixel's row is W-lane gathers at fixed tap
+/// offsets from that pixel's corner; only pixels whose window crosses the border need the per-lane
+/// padding test.
 template <class T>
 void pack_im2col_transposed(const Conv2dGeometry& g, const T* x, index_t x_elems, index_t p0,
                             index_t j0, index_t kb, index_t ncols, T* dst) noexcept {
@@ -286,9 +254,11 @@ void col2im(const Conv2dGeometry& g, index_t nb, const T* col, T* x) noexcept {
   const index_t plane = g.out_plane();
   const index_t ld = nb * plane;
   const index_t s = g.stride;
+  // Channel-major tasks: a thread takes whole channels, the rows of col that a GEMM split
+  // over its rows (taps) left in that core's cache.
   parallel_for(0, nb * g.C_in, [&](index_t task) {
-    const index_t n = task / g.C_in, c = task % g.C_in;
-    T* dst_plane = x + task * g.in_plane();
+    const index_t c = task / nb, n = task % nb;
+    T* dst_plane = x + (n * g.C_in + c) * g.in_plane();
     for (index_t ki = 0; ki < g.K; ++ki) {
       const conv_detail::Span rows = conv_detail::valid_span(g.H_out, g.H, ki - g.pad, s);
       for (index_t kj = 0; kj < g.K; ++kj) {
