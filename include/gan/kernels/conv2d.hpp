@@ -175,11 +175,7 @@ void conv2d_backward_data(const Conv2dGeometry& g, const T* dy, const T* w, T* d
       grad = ws.stage;
     }
     gemm(true, false, ckk, cols, g.C_out, T(1), w, ckk, grad, cols, T(0), ws.col, cols, ws.gemm);
-    T* out = dx + n0 * g.C_in * g.in_plane();
-    parallel_for(0, nb * g.C_in, [&](index_t i) {
-      std::fill(out + i * g.in_plane(), out + (i + 1) * g.in_plane(), T(0));
-    });
-    col2im(g, nb, ws.col, out);
+    col2im_overwrite(g, nb, ws.col, dx + n0 * g.C_in * g.in_plane());
   }
 }
 

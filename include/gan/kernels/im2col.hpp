@@ -156,7 +156,7 @@ void pack_im2col(const Conv2dGeometry& g, const T* x, index_t x_elems, index_t p
       const index_t t = ki * g.K + kj;
       const T* xc = x + c * in_plane;
       for (index_t v = 0; v < nr; v += w) {
-        const auto lanes = simd::gather(xc, Offsets::load_aligned(&offset[t][v]));
+        const auto lanes = simd::gather(xc, Offsets::load_unaligned(&offset[t][v]));
         simd::store(dst + p * nr + v, simd::where_positive(simd::load(&keep[t][v]), lanes, zero));
       }
       if (++kj == g.K) kj = 0, ki = ki + 1 == g.K ? (++c, 0) : ki + 1;
@@ -211,7 +211,7 @@ void pack_im2col_transposed(const Conv2dGeometry& g, const T* x, index_t x_elems
         }
       } else if (interior) {
         for (index_t v = 0; v < nr; v += w)
-          simd::store(d + v, simd::gather(x + corner, Offsets::load_aligned(offset + v)));
+          simd::store(d + v, simd::gather(x + corner, Offsets::load_unaligned(offset + v)));
       } else {
         // Lane inside  <=>  min(ih + 1, H - ih, iw + 1, W - iw) > 0, with ih = ih0 + ki.
         const auto zero = simd::broadcast(T(0));
@@ -228,7 +228,7 @@ void pack_im2col_transposed(const Conv2dGeometry& g, const T* x, index_t x_elems
             simd::store(
                 d + v,
                 simd::where_positive(
-                    keep, simd::gather(x + corner, Offsets::load_aligned(offset + v)), zero));
+                    keep, simd::gather(x + corner, Offsets::load_unaligned(offset + v)), zero));
             continue;
           }
           alignas(64) Offset off[w];
@@ -237,7 +237,7 @@ void pack_im2col_transposed(const Conv2dGeometry& g, const T* x, index_t x_elems
           for (index_t l = 0; l < w; ++l)
             off[l] = k[l] > T(0) ? offset[v + l] : Offset(-(ih0 * g.W + iw0));
           simd::store(d + v, simd::where_positive(
-                                 keep, simd::gather(x + corner, Offsets::load_aligned(off)), zero));
+                                 keep, simd::gather(x + corner, Offsets::load_unaligned(off)), zero));
         }
       }
       if (++ow == g.W_out) {
@@ -272,6 +272,80 @@ void col2im(const Conv2dGeometry& g, index_t nb, const T* col, T* x) noexcept {
         }
       }
     }
+  });
+}
+
+namespace conv_detail {
+
+/// Table entries (taps per input pixel x pixels per plane) up to which col2im_overwrite
+/// gathers through a table on the stack.
+inline constexpr index_t max_gather_table = 8192;
+
+}  // namespace conv_detail
+
+/// x = col2im(col) for nb samples, overwriting x (no zeroing pass). Each input pixel is the
+/// sum of its at most ceil(K/stride)^2 taps, read in a fixed order by W-lane gathers
+/// through a table of col offsets built once per call, instead of scattering every column
+/// element back with a scalar add. Falls back to zeroing and col2im() when the table would
+/// not fit. One task per (channel, sample) plane, as col2im.
+template <class T>
+void col2im_overwrite(const Conv2dGeometry& g, index_t nb, const T* col, T* x) noexcept {
+  constexpr index_t w = simd::width<T>;
+  using Offsets = decltype(simd::strided_offsets<T>(0));
+  using Offset = typename Offsets::value_type;
+  const index_t plane = g.out_plane(), in_plane = g.in_plane(), kk = g.K * g.K;
+  const index_t ld = nb * plane, s = g.stride;
+  const index_t per_axis = (g.K + s - 1) / s, taps = per_axis * per_axis;
+  const index_t padded = (in_plane + w - 1) / w * w;
+  const bool table =
+      in_plane >= w && taps * padded <= conv_detail::max_gather_table &&
+      static_cast<double>(kk * ld) < 0.5 * static_cast<double>(std::numeric_limits<Offset>::max());
+  if (!table) {
+    parallel_for(0, nb * g.C_in,
+                 [&](index_t i) { std::fill(x + i * in_plane, x + (i + 1) * in_plane, T(0)); });
+    col2im(g, nb, col, x);
+    return;
+  }
+  // offset[t][pixel]: where in a (channel, sample)'s taps the t-th term of that input pixel
+  // lies (kernel taps in increasing (ki, kj) order); keep <= 0 marks no term.
+  alignas(64) Offset offset[conv_detail::max_gather_table];
+  alignas(64) T keep[conv_detail::max_gather_table];
+  std::fill(offset, offset + taps * padded, Offset(0));
+  std::fill(keep, keep + taps * padded, T(-1));
+  for (index_t ih = 0; ih < g.H; ++ih) {
+    for (index_t iw = 0; iw < g.W; ++iw) {
+      index_t t = 0;
+      for (index_t ki = 0; ki < g.K; ++ki) {
+        const index_t oh_s = ih + g.pad - ki;  // oh * stride
+        if (oh_s < 0 || oh_s % s != 0 || oh_s / s >= g.H_out) continue;
+        for (index_t kj = 0; kj < g.K; ++kj) {
+          const index_t ow_s = iw + g.pad - kj;
+          if (ow_s < 0 || ow_s % s != 0 || ow_s / s >= g.W_out) continue;
+          const index_t e = t++ * padded + ih * g.W + iw;
+          offset[e] = static_cast<Offset>((ki * g.K + kj) * ld + (oh_s / s) * g.W_out + ow_s / s);
+          keep[e] = T(1);
+        }
+      }
+    }
+  }
+  parallel_for(0, nb * g.C_in, [&](index_t task) {
+    const index_t c = task / nb, n = task % nb;
+    T* dst = x + (n * g.C_in + c) * in_plane;
+    const T* src = col + c * kk * ld + n * plane;
+    const auto zero = simd::broadcast(T(0));
+    const auto pixels = [&](index_t p) {
+      auto acc = zero;
+      for (index_t t = 0; t < taps; ++t) {
+        const index_t e = t * padded + p;
+        acc += simd::where_positive(simd::load(keep + e),
+                                    simd::gather(src, Offsets::load_unaligned(offset + e)), zero);
+      }
+      simd::store(dst + p, acc);
+    };
+    index_t p = 0;
+    for (; p + w <= in_plane; p += w) pixels(p);
+    // The last vector ends at the plane's end; shared lanes get the same values again.
+    if (p < in_plane) pixels(in_plane - w);
   });
 }
 
