@@ -16,8 +16,8 @@
 /// from x (pack_im2col, pack_im2col_transposed in im2col.hpp), the implicit GEMM.
 /// Y and dY are in [C_out, sample, pixel] order inside the GEMM and [sample, C_out, pixel]
 /// in memory, so a chunk of more than one sample is staged through the workspace. When
-/// C_in*K*K <= conv_detail::small_rows (e.g. one input channel), forward and
-/// backward-weights run the register-blocked loops of conv2d_small.hpp on col instead.
+/// C_in*K*K <= conv_detail::small_rows (e.g. one input channel), all three run the
+/// register-blocked loops of conv2d_small.hpp on col instead.
 ///
 /// A transposed convolution is this convolution read backwards (DESIGN.md): with the
 /// geometry of the convolution that maps its output back to its input, its forward is
@@ -170,6 +170,11 @@ void conv2d_backward_data(const Conv2dGeometry& g, const T* dy, const T* w, T* d
     const index_t nb = std::min(g.batch_chunk, g.N - n0);
     const index_t cols = nb * plane;
     const T* grad = dy + n0 * g.C_out * plane;
+    if (ckk <= conv_detail::small_rows) {
+      conv2d_small_backward_data(nb, g.C_out, ckk, plane, grad, w, ws.col);
+      col2im_overwrite(g, nb, ws.col, dx + n0 * g.C_in * g.in_plane());
+      continue;
+    }
     if (nb > 1) {
       conv_detail::to_channel_major(nb, g.C_out, plane, grad, ws.stage);
       grad = ws.stage;

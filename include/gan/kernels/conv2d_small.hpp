@@ -8,6 +8,7 @@
 ///   col: [C_in*K*K, nb*plane] (im2col of nb samples), plane = H_out*W_out, ckk = C_in*K*K
 ///   small_forward:  y[n, co, p]   = bias[co] + sum_r w[co, r] * col[r, n*plane + p]
 ///                   (y: [nb, C_out, plane], overwritten; bias may be nullptr)
+///   small_backward_data: col[r, n*plane + p] = sum_co w[co, r] * dy[n, co, p] (then col2im)
 ///   small_weights:  dw[co, r]    += sum_n sum_p dy[n, co, p] * col[r, n*plane + p]
 ///                   dbias[co]    += sum_n sum_p dy[n, co, p]   (when dbias is not nullptr)
 ///                   (dy: [nb, C_out, plane], dw: [C_out, ckk])
@@ -75,6 +76,49 @@ inline void small_forward_channels(index_t ckk, index_t ld, index_t plane, const
       T acc = bias ? bias[c] : T(0);
       for (index_t r = 0; r < ckk; ++r) acc = simd::fma(w[c * ckk + r], col[r * ld + p], acc);
       y[c * plane + p] = acc;
+    }
+  }
+}
+
+/// RB rows x PV pixel vectors of col for one sample at pixel p: the backward-data product.
+template <index_t RB, index_t PV, class T>
+inline void small_data_block(index_t c_out, index_t ckk, index_t plane, index_t ld, const T* dy,
+                             const T* w, T* col) noexcept {
+  using gemm_detail::unroll;
+  constexpr index_t W = simd::width<T>;
+  simd::batch<T> acc[RB][PV];
+  unroll<RB>([&](auto r) { unroll<PV>([&](auto v) { acc[r][v] = simd::broadcast(T(0)); }); });
+  for (index_t co = 0; co < c_out; ++co) {
+    simd::batch<T> dv[PV];
+    unroll<PV>([&](auto v) { dv[v] = simd::load(dy + co * plane + v * W); });
+    unroll<RB>([&](auto r) {
+      const auto wv = simd::broadcast(w[co * ckk + r]);
+      unroll<PV>([&](auto v) { acc[r][v] = simd::fma(wv, dv[v], acc[r][v]); });
+    });
+  }
+  unroll<RB>(
+      [&](auto r) { unroll<PV>([&](auto v) { simd::store(col + r * ld + v * W, acc[r][v]); }); });
+}
+
+/// Rows [r0, r0 + RB) of one sample's columns of col.
+template <index_t RB, class T>
+inline void small_data_rows(index_t c_out, index_t ckk, index_t plane, index_t ld, const T* dy,
+                            const T* w, T* col) noexcept {
+  constexpr index_t W = simd::width<T>;
+  index_t p = 0;
+  for (; p + 2 * W <= plane; p += 2 * W)
+    small_data_block<RB, 2>(c_out, ckk, plane, ld, dy + p, w, col + p);
+  for (; p + W <= plane; p += W) small_data_block<RB, 1>(c_out, ckk, plane, ld, dy + p, w, col + p);
+  if (p < plane && plane >= W) {  // last vector ends at the plane's end (same values again)
+    small_data_block<RB, 1>(c_out, ckk, plane, ld, dy + plane - W, w, col + plane - W);
+    return;
+  }
+  for (; p < plane; ++p) {
+    for (index_t r = 0; r < RB; ++r) {
+      T acc(0);
+      for (index_t co = 0; co < c_out; ++co)
+        acc = simd::fma(w[co * ckk + r], dy[co * plane + p], acc);
+      col[r * ld + p] = acc;
     }
   }
 }
@@ -164,6 +208,24 @@ void conv2d_small_forward(index_t nb, index_t c_out, index_t ckk, index_t plane,
         conv_detail::small_forward_channels<1>(ckk, ld, plane, x, w + c * ckk,
                                                bias ? bias + c : nullptr, out + (c - c0) * plane);
     }
+  });
+}
+
+/// col = w^T * dy for nb samples (col: [ckk, nb*plane], dy: [nb, C_out, plane], read in
+/// place): the backward-data product before col2im, one task per sample.
+template <class T>
+void conv2d_small_backward_data(index_t nb, index_t c_out, index_t ckk, index_t plane, const T* dy,
+                                const T* w, T* col) noexcept {
+  constexpr index_t rb = 8;
+  const index_t ld = nb * plane;
+  parallel_for(0, nb, [&](index_t n) {
+    const T* d = dy + n * c_out * plane;
+    T* out = col + n * plane;
+    index_t r = 0;
+    for (; r + rb <= ckk; r += rb)
+      conv_detail::small_data_rows<rb>(c_out, ckk, plane, ld, d, w + r, out + r * ld);
+    for (; r < ckk; ++r)
+      conv_detail::small_data_rows<1>(c_out, ckk, plane, ld, d, w + r, out + r * ld);
   });
 }
 
