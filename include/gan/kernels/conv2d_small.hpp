@@ -13,10 +13,11 @@
 ///                   dbias[co]    += sum_n sum_p dy[n, co, p]   (when dbias is not nullptr)
 ///                   (dy: [nb, C_out, plane], dw: [C_out, ckk])
 ///
-/// Each output element is one chain of multiply-adds in a fixed order (vector lanes, then
-/// the lanes summed in order, then the scalar tail), computed by one task, so results do
-/// not depend on the thread count. Work is split with parallel_for over disjoint outputs;
-/// nothing is allocated; noexcept. Scalar tails use the same simd::fma as the vector body.
+/// Each output element is computed by one task in a fixed order (for the weight reduction:
+/// per-lane partial sums, the plane's last partial vector masked, then the lanes summed in
+/// order), so results do not depend on the thread count. Work is split with parallel_for
+/// over disjoint outputs; nothing is allocated; noexcept. Planes shorter than one vector
+/// run scalar loops with the same simd::fma as the vector body.
 
 #include <algorithm>
 #include <type_traits>
