@@ -236,8 +236,9 @@ void pack_im2col_transposed(const Conv2dGeometry& g, const T* x, index_t x_elems
           simd::store(k, keep);
           for (index_t l = 0; l < w; ++l)
             off[l] = k[l] > T(0) ? offset[v + l] : Offset(-(ih0 * g.W + iw0));
-          simd::store(d + v, simd::where_positive(
-                                 keep, simd::gather(x + corner, Offsets::load_unaligned(off)), zero));
+          simd::store(d + v,
+                      simd::where_positive(
+                          keep, simd::gather(x + corner, Offsets::load_unaligned(off)), zero));
         }
       }
       if (++ow == g.W_out) {
