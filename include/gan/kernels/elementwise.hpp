@@ -59,8 +59,9 @@ void relu_forward(index_t n, const T* x, T* y) noexcept {
 
 template <class T>
 void relu_backward(index_t n, const T* x, const T* dy, T* dx) noexcept {
-  detail::blocked<T>(n, x, dy, dx,
-                     [](auto v, auto g) { return simd::where_positive(v, g, simd::splat(v, T(0))); });
+  detail::blocked<T>(n, x, dy, dx, [](auto v, auto g) {
+    return simd::where_positive(v, g, simd::splat(v, T(0)));
+  });
 }
 
 template <class T>
