@@ -18,8 +18,8 @@ class Affine : public gan::LayerBase<T> {
     }
   }
   gan::Shape output_shape(const gan::Shape& in) const {
-    gan::check_input(in.rank() == 2 && in[1] == a_.size(), name(),
-                     "[N, " + std::to_string(a_.size()) + "]", in);
+    if (in.rank() != 2 || in[1] != a_.size())
+      throw gan::input_error(name(), "[N, " + std::to_string(a_.size()) + "]", in);
     return in;
   }
   const gan::Tensor<T>& forward(const gan::Tensor<T>& x) {

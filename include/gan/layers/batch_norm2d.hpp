@@ -37,8 +37,8 @@ class BatchNorm2d : public LayerBase<T> {
   }
 
   Shape output_shape(const Shape& in) const {
-    check_input(in.rank() == 4 && in[1] == channels_, name(),
-                "[N, " + std::to_string(channels_) + ", H, W]", in);
+    if (in.rank() != 4 || in[1] != channels_)
+      throw input_error(name(), "[N, " + std::to_string(channels_) + ", H, W]", in);
     return in;
   }
 

@@ -113,10 +113,11 @@ class Conv2d : public LayerBase<T> {
 
   /// [N, out_ch, H_out, W_out] for x: [N, in_ch, H, W]; throws gan::Error on a bad shape.
   Shape output_shape(const Shape& in) const {
-    check_input(in.rank() == 4 && in[1] == in_ch_, name(), detail::image_shape_text(in_ch_, 1), in);
+    if (in.rank() != 4 || in[1] != in_ch_)
+      throw input_error(name(), detail::image_shape_text(in_ch_, 1), in);
     const index_t min_size = std::max<index_t>(1, kernel_ - 2 * padding_);
-    check_input(in[2] >= min_size && in[3] >= min_size, name(),
-                detail::image_shape_text(in_ch_, min_size), in);
+    if (in[2] < min_size || in[3] < min_size)
+      throw input_error(name(), detail::image_shape_text(in_ch_, min_size), in);
     return {in[0], out_ch_, (in[2] + 2 * padding_ - kernel_) / stride_ + 1,
             (in[3] + 2 * padding_ - kernel_) / stride_ + 1};
   }

@@ -98,12 +98,13 @@ class ConvTranspose2d : public LayerBase<T> {
 
   /// [N, out_ch, H_out, W_out] for x: [N, in_ch, H, W]; throws gan::Error on a bad shape.
   Shape output_shape(const Shape& in) const {
-    check_input(in.rank() == 4 && in[1] == in_ch_, name(), detail::image_shape_text(in_ch_, 1), in);
+    if (in.rank() != 4 || in[1] != in_ch_)
+      throw input_error(name(), detail::image_shape_text(in_ch_, 1), in);
     // H_out >= 1  <=>  (H - 1) * stride >= 2 * padding + 1 - kernel.
     const index_t deficit = 2 * padding_ + 1 - kernel_;
     const index_t min_size = 1 + (deficit > 0 ? (deficit + stride_ - 1) / stride_ : 0);
-    check_input(in[2] >= min_size && in[3] >= min_size, name(),
-                detail::image_shape_text(in_ch_, min_size), in);
+    if (in[2] < min_size || in[3] < min_size)
+      throw input_error(name(), detail::image_shape_text(in_ch_, min_size), in);
     return {in[0], out_ch_, (in[2] - 1) * stride_ - 2 * padding_ + kernel_,
             (in[3] - 1) * stride_ - 2 * padding_ + kernel_};
   }

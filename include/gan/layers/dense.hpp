@@ -6,7 +6,10 @@
 ///   does: U(-1/sqrt(in), 1/sqrt(in)), weight first, then bias, from gan::default_rng().
 ///   backward(dy): dx = dy W (overwritten), dW += dy^T x, db += sum_n dy (added).
 /// forward keeps a pointer to x until backward (x must stay alive, as in Sequential).
+/// The three products run on the packed GEMM with a workspace the layer owns, grown only
+/// when the batch or the thread count grows, so a steady-state step allocates nothing.
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -34,7 +37,8 @@ class Dense : public LayerBase<T> {
   }
 
   Shape output_shape(const Shape& in) const {
-    check_input(in.rank() == 2 && in[1] == in_, name(), "[N, " + std::to_string(in_) + "]", in);
+    if (in.rank() != 2 || in[1] != in_)
+      throw input_error(name(), "[N, " + std::to_string(in_) + "]", in);
     return {in[0], out_};
   }
 
@@ -42,8 +46,9 @@ class Dense : public LayerBase<T> {
     y_.resize(output_shape(x.shape()));
     x_ = &x;
     const index_t n = x.dim(0);
+    reserve_workspace(n);
     kernels::gemm(false, true, n, out_, in_, T(1), x.data(), in_, weight_.data(), in_, T(0),
-                  y_.data(), out_);
+                  y_.data(), out_, workspace_.data());
     if (has_bias_) kernels::add_row_bias(n, out_, bias_.data(), y_.data());
     return y_;
   }
@@ -54,11 +59,12 @@ class Dense : public LayerBase<T> {
                   dy.shape().str());
     const index_t n = dy.dim(0);
     dx_.resize(x_->shape());
+    reserve_workspace(n);
     kernels::gemm(false, false, n, in_, out_, T(1), dy.data(), out_, weight_.data(), in_, T(0),
-                  dx_.data(), in_);
+                  dx_.data(), in_, workspace_.data());
     if (this->requires_grad()) {
       kernels::gemm(true, false, out_, in_, n, T(1), dy.data(), out_, x_->data(), in_, T(1),
-                    weight_grad_.data(), in_);
+                    weight_grad_.data(), in_, workspace_.data());
       if (has_bias_) kernels::add_column_sums(n, out_, dy.data(), bias_grad_.data());
     }
     return dx_;
@@ -84,9 +90,17 @@ class Dense : public LayerBase<T> {
   index_t out_features() const noexcept { return out_; }
 
  private:
+  // Room for the largest of the three products at the current thread count.
+  void reserve_workspace(index_t n) {
+    const index_t need = std::max({kernels::gemm_workspace_size<T>(n, out_, in_),
+                                   kernels::gemm_workspace_size<T>(n, in_, out_),
+                                   kernels::gemm_workspace_size<T>(out_, in_, n)});
+    if (workspace_.size() < need) workspace_.resize({need});
+  }
+
   index_t in_, out_;
   bool has_bias_;
-  Tensor<T> weight_, bias_, weight_grad_, bias_grad_, y_, dx_;
+  Tensor<T> weight_, bias_, weight_grad_, bias_grad_, y_, dx_, workspace_;
   const Tensor<T>* x_ = nullptr;
 };
 

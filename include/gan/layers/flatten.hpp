@@ -14,7 +14,7 @@ template <class T>
 class Flatten : public LayerBase<T> {
  public:
   Shape output_shape(const Shape& in) const {
-    check_input(in.rank() >= 1, name(), "[N, ...]", in);
+    if (in.rank() < 1) throw input_error(name(), "[N, ...]", in);
     return {in[0], in.per_sample()};
   }
 

@@ -74,10 +74,12 @@ inline std::string format_number(double v) {
 }
 }  // namespace detail
 
-/// Throws gan::Error("<layer>: expected input <what>, got <shape>") unless ok.
-inline void check_input(bool ok, const std::string& layer, const std::string& expected,
-                        const Shape& got) {
-  if (!ok) throw Error(layer + ": expected input " + expected + ", got " + got.str());
+/// The error for a bad input shape: "<layer>: expected input <what>, got <shape>". Throw it
+/// as `if (!ok) throw input_error(name(), ...)`, so the message (strings, allocations) is
+/// built only on failure and a checked forward pass stays allocation-free.
+inline Error input_error(const std::string& layer, const std::string& expected,
+                         const Shape& got) {
+  return Error(layer + ": expected input " + expected + ", got " + got.str());
 }
 
 namespace detail {

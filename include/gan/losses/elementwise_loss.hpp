@@ -23,15 +23,16 @@ namespace gan::detail {
 template <class T>
 void check_loss_args(const char* loss, const char* input, const Tensor<T>& x,
                      const Tensor<T>* target, const Tensor<T>& grad) {
-  const std::string who = std::string(loss) + ": ";
+  // The message is built only on failure: a checked loss call allocates nothing.
+  const auto who = [loss] { return std::string(loss) + ": "; };
   if (target && target->shape() != x.shape())
-    throw Error(who + input + " " + x.shape().str() + " and target " + target->shape().str() +
+    throw Error(who() + input + " " + x.shape().str() + " and target " + target->shape().str() +
                 " must have the same shape");
   // A default-constructed Tensor has rank 0 (size 1) but no storage: treat it as empty.
   if (x.empty() || !x.data() || (target && !target->data()))
-    throw Error(who + "empty " + input + " " + x.shape().str());
+    throw Error(who() + "empty " + input + " " + x.shape().str());
   if (&grad == &x || &grad == target)
-    throw Error(who + "grad must be a tensor of its own, not the " + input + " or the target");
+    throw Error(who() + "grad must be a tensor of its own, not the " + input + " or the target");
 }
 
 /// mean_i loss(x_i, t_i), with grad_i = dloss(x_i, t_i, 1 / n). Both functors are
