@@ -10,6 +10,7 @@
 // Bad input (data, options, checkpoint, output folder) prints one line and exits with 2.
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
@@ -20,6 +21,7 @@
 #include <gan/models/trainer.hpp>
 #include <nlohmann/json.hpp>
 #include <numeric>
+#include <vector>
 
 #include "dataset.hpp"
 #include "model_zoo.hpp"
@@ -166,11 +168,28 @@ int train(G& g, D& d, const Config& c, const dataset::Dataset& data) {
   std::vector<int> fixed_labels;
   if (g.conditional())
     for (int i = 0; i < 100; ++i) fixed_labels.push_back(i / 10);
+  // The grid is generated in chunks of at most one training batch, so that sampling does
+  // not grow the generator's buffers (kept at their largest size) beyond what training uses.
+  const gan::index_t grid_n = fixed_z.dim(0), z_dim = fixed_z.dim(1);
+  const gan::index_t chunk = std::min<gan::index_t>(grid_n, c.batch);
+  gan::Tensor<float> grid, z_chunk;
+  std::vector<int> label_chunk;
   auto write_samples = [&](const std::string& name) {
     g.eval();
-    gan::write_png_grid((fs::path(c.out) / "samples" / name).string(),
-                        g.forward(fixed_z, fixed_labels), 10);
+    for (gan::index_t i0 = 0; i0 < grid_n; i0 += chunk) {
+      const gan::index_t nb = std::min(chunk, grid_n - i0);
+      z_chunk.resize({nb, z_dim});
+      std::copy_n(fixed_z.data() + i0 * z_dim, nb * z_dim, z_chunk.data());
+      label_chunk.clear();
+      if (g.conditional())
+        label_chunk.assign(fixed_labels.begin() + i0, fixed_labels.begin() + i0 + nb);
+      const gan::Tensor<float>& images = g.forward(z_chunk, label_chunk);
+      const gan::index_t per_image = images.size() / nb;
+      if (i0 == 0) grid.resize({grid_n, images.dim(1), images.dim(2), images.dim(3)});
+      std::copy_n(images.data(), images.size(), grid.data() + i0 * per_image);
+    }
     g.train();
+    gan::write_png_grid((fs::path(c.out) / "samples" / name).string(), grid, 10);
   };
   const std::string latest = (fs::path(c.out) / "checkpoints" / "latest.safetensors").string();
   auto save = [&](const std::string& path) { gan::save_checkpoint(path, trainer, run_meta); };
