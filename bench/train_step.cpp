@@ -32,9 +32,9 @@ void run_steps(benchmark::State& state, G& g, D& d) {
     const gan::StepStats s = trainer.step(real);
     benchmark::DoNotOptimize(s);
   }
-  state.counters["images/s"] = benchmark::Counter(
-      static_cast<double>(kBatch) * static_cast<double>(state.iterations()),
-      benchmark::Counter::kIsRate);
+  state.counters["images/s"] =
+      benchmark::Counter(static_cast<double>(kBatch) * static_cast<double>(state.iterations()),
+                         benchmark::Counter::kIsRate);
   gan::bench::set_flop_counters<float>(state, kStepFlops, threads);
 }
 

@@ -24,8 +24,7 @@ template <class T>
 class Dense : public LayerBase<T> {
  public:
   Dense(index_t in, index_t out, bool bias = true) : in_(in), out_(out), has_bias_(bias) {
-    if (in <= 0 || out <= 0)
-      throw Error(name() + ": in and out features must be positive");
+    if (in <= 0 || out <= 0) throw Error(name() + ": in and out features must be positive");
     weight_.resize({out, in});
     weight_grad_.resize({out, in});
     init_uniform_fan_in(weight_, in, default_rng());

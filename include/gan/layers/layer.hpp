@@ -77,8 +77,7 @@ inline std::string format_number(double v) {
 /// The error for a bad input shape: "<layer>: expected input <what>, got <shape>". Throw it
 /// as `if (!ok) throw input_error(name(), ...)`, so the message (strings, allocations) is
 /// built only on failure and a checked forward pass stays allocation-free.
-inline Error input_error(const std::string& layer, const std::string& expected,
-                         const Shape& got) {
+inline Error input_error(const std::string& layer, const std::string& expected, const Shape& got) {
   return Error(layer + ": expected input " + expected + ", got " + got.str());
 }
 

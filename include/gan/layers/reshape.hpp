@@ -23,9 +23,8 @@ class Reshape : public LayerBase<T> {
 
   Shape output_shape(const Shape& in) const {
     if (in.rank() < 1 || in.per_sample() != target_.numel())
-      throw input_error(name(),
-                        "[N, ...] with " + std::to_string(target_.numel()) + " elements per sample",
-                        in);
+      throw input_error(
+          name(), "[N, ...] with " + std::to_string(target_.numel()) + " elements per sample", in);
     return with_batch(in[0]);
   }
 
