@@ -195,11 +195,14 @@ TEST_CASE("Conv2dGeometry computes output sizes, batch chunks and workspace", "[
   REQUIRE(non_square.H_out == 3);
   REQUIRE(non_square.W_out == 2);
 
-  // A large layer lowers fewer samples at a time and keeps within the budget.
-  const Conv2dGeometry big(64, 64, 64, 64, 64, 3, 1, 1);
-  REQUIRE(big.batch_chunk >= 1);
+  // A large layer lowers fewer samples at a time and keeps within the budget:
+  // (32*9 + 32) * 32*32 elements per sample, 3 samples per chunk.
+  const Conv2dGeometry big(64, 32, 32, 32, 32, 3, 1, 1);
+  REQUIRE(big.batch_chunk == Conv2dGeometry::col_budget / ((32 * 9 + 32) * 32 * 32));
   REQUIRE(big.batch_chunk < 64);
   REQUIRE(big.workspace_size<float>() - big.gemm_space<float>() <= Conv2dGeometry::col_budget);
+  // One sample beyond the budget is still one chunk of one sample.
+  REQUIRE(Conv2dGeometry(4, 64, 64, 64, 64, 3, 1, 1).batch_chunk == 1);
 
   REQUIRE(Conv2dGeometry(8, 3, 5, 5, 4, 1, 1, 0).pointwise());
   const Conv2dGeometry pw(8, 3, 5, 5, 4, 1, 1, 0);
