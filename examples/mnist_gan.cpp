@@ -85,6 +85,27 @@ void adopt_saved_run(Config& c, const std::string& run_json, const std::string& 
   }
 }
 
+/// A resumed run keeps the options saved in its checkpoint. An option given on the command
+/// line that disagrees with them is refused rather than silently ignored.
+void refuse_conflicts(const CLI::App& app, const Config& given, const Config& saved) {
+  const auto check = [&](const char* option, bool differs, const std::string& saved_value) {
+    if (app.count(option) > 0 && differs)
+      throw gan::Error(std::string(option) + " conflicts with the checkpoint's " + saved_value +
+                       " (a resumed run keeps its saved options; leave " + option + " out)");
+  };
+  check("--model", given.model != saved.model, saved.model);
+  check("--loss", given.loss != saved.loss, saved.loss);
+  check("--lambda", given.lambda != saved.lambda, gan::detail::format_number(saved.lambda));
+  check("--conditional", given.conditional != saved.conditional,
+        saved.conditional ? "conditional model" : "unconditional model");
+  check("--batch", given.batch != saved.batch, std::to_string(saved.batch));
+  check("--lr", given.lr != saved.lr, gan::detail::format_number(saved.lr));
+  check("--d-steps", given.d_steps != saved.d_steps, std::to_string(saved.d_steps));
+  check("--label-smoothing", given.label_smoothing != saved.label_smoothing,
+        gan::detail::format_number(saved.label_smoothing));
+  check("--seed", given.seed != saved.seed, std::to_string(saved.seed));
+}
+
 gan::TrainerOptions trainer_options(const Config& c) {
   gan::TrainerOptions o;
   o.loss = gan::parse_loss(c.loss);
@@ -298,7 +319,9 @@ int main(int argc, char** argv) {
       const auto run = meta.find("gan.run");
       if (run == meta.end())
         throw gan::Error("checkpoint '" + c.resume + "' was not written by mnist_gan (no gan.run)");
+      const Config given = c;
       adopt_saved_run(c, run->second, c.resume);
+      refuse_conflicts(app, given, c);
     }
     validate(c);
     if (c.threads > 0) gan::set_num_threads(c.threads);

@@ -54,6 +54,8 @@ expect_error "truncated checkpoint (resume)" "cut.safetensors" "$train" --resume
 expect_error "truncated checkpoint (sample)" "cut.safetensors" "$sample" --checkpoint "$work/cut.safetensors" --out "$work/x.png"
 expect_error "digit on unconditional model" "needs a conditional model" "$sample" --checkpoint "$good" --digit 3 --out "$work/x.png"
 expect_error "sample count" "--n must be >= 1" "$sample" --checkpoint "$good" --n 0 --out "$work/x.png"
+expect_error "resume with a conflicting option" "--model conflicts with the checkpoint's mlp" \
+  "$train" --resume "$good" --model dcgan28 --out "$work/run"
 [[ $(cksum <"$good") == "$sum_before" ]] && pass "refused input left the checkpoint alone" || fail "checkpoint changed"
 
 if "$sample" --checkpoint "$good" --n 16 --out "$work/grid.png" >/dev/null && [[ -s $work/grid.png ]] &&
