@@ -4,8 +4,6 @@
 // threads:2 in the same run).
 //   ./bench_layers --benchmark_filter=convT
 
-#include <functional>
-
 #include "bench_util.hpp"
 #include "gan/gan.hpp"
 

@@ -85,25 +85,19 @@ void adopt_saved_run(Config& c, const std::string& run_json, const std::string& 
   }
 }
 
-/// A resumed run keeps the options saved in its checkpoint. An option given on the command
-/// line that disagrees with them is refused rather than silently ignored.
+/// A resumed run keeps the options saved in its checkpoint (all of to_json's but epochs).
+/// An option given on the command line that disagrees with them is refused rather than
+/// silently ignored.
 void refuse_conflicts(const CLI::App& app, const Config& given, const Config& saved) {
-  const auto check = [&](const char* option, bool differs, const std::string& saved_value) {
-    if (app.count(option) > 0 && differs)
-      throw gan::Error(std::string(option) + " conflicts with the checkpoint's " + saved_value +
-                       " (a resumed run keeps its saved options; leave " + option + " out)");
-  };
-  check("--model", given.model != saved.model, saved.model);
-  check("--loss", given.loss != saved.loss, saved.loss);
-  check("--lambda", given.lambda != saved.lambda, gan::detail::format_number(saved.lambda));
-  check("--conditional", given.conditional != saved.conditional,
-        saved.conditional ? "conditional model" : "unconditional model");
-  check("--batch", given.batch != saved.batch, std::to_string(saved.batch));
-  check("--lr", given.lr != saved.lr, gan::detail::format_number(saved.lr));
-  check("--d-steps", given.d_steps != saved.d_steps, std::to_string(saved.d_steps));
-  check("--label-smoothing", given.label_smoothing != saved.label_smoothing,
-        gan::detail::format_number(saved.label_smoothing));
-  check("--seed", given.seed != saved.seed, std::to_string(saved.seed));
+  const nlohmann::json ours = to_json(given), theirs = to_json(saved);
+  for (const auto& [key, value] : theirs.items()) {
+    std::string option = "--" + key;
+    std::replace(option.begin(), option.end(), '_', '-');
+    if (key == "epochs" || app.count(option) == 0 || ours[key] == value) continue;
+    const std::string shown = value.is_string() ? value.get<std::string>() : value.dump();
+    throw gan::Error(option + " conflicts with the checkpoint's " + shown +
+                     " (a resumed run keeps its saved options; leave " + option + " out)");
+  }
 }
 
 gan::TrainerOptions trainer_options(const Config& c) {

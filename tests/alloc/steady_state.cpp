@@ -10,6 +10,7 @@
 /// runtimes own malloc.
 
 #include <atomic>
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <new>
