@@ -8,6 +8,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <cstdlib>
 #include <random>
 #include <sstream>
 #include <string>
@@ -74,10 +75,17 @@ class Rng {
     bool has_spare = false;
     std::string spare_text;
     is >> engine >> has_spare >> spare_text;
-    if (is.fail()) throw Error("Rng::set_state: malformed state string");
+    // The cached normal must be a finite number written whole: "nan" would make every
+    // later draw of noise NaN, and trailing text means the string is not a state() at all.
+    char* end = nullptr;
+    const double spare = std::strtod(spare_text.c_str(), &end);
+    std::string rest;
+    if (is.fail() || spare_text.empty() || *end != '\0' || !std::isfinite(spare) ||
+        (is >> rest, !rest.empty()))
+      throw Error("Rng::set_state: malformed state string");
     engine_ = engine;
     has_spare_ = has_spare;
-    spare_ = std::strtod(spare_text.c_str(), nullptr);
+    spare_ = spare;
   }
 
  private:

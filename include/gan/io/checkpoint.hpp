@@ -10,9 +10,11 @@
 /// the model name, classes, z_dim and the run's options).
 ///
 /// save_checkpoint writes atomically: a crash mid-save leaves the previous file intact.
-/// load_checkpoint validates the file, every tensor's name, dtype and shape, and the
-/// metadata before it changes anything, so a refused checkpoint leaves the model as it
-/// was. docs/checkpoints.md shows how to load one in PyTorch.
+/// load_checkpoint validates the file, every tensor's name, dtype, shape and values (all
+/// finite), and the metadata before it changes anything, so a refused checkpoint leaves the
+/// model as it was; save_checkpoint refuses a model or optimiser state holding a NaN or an
+/// infinity and leaves the previous file in place (safetensors.hpp). docs/checkpoints.md shows how
+/// to load one in PyTorch.
 
 #include <map>
 #include <string>
@@ -39,8 +41,19 @@ inline void check_format(const SafetensorsFile& f) {
   if (it == f.metadata().end())
     throw Error("checkpoint '" + f.path() + "': not a gan checkpoint (no gan.format metadata)");
   if (it->second != checkpoint_format_version)
-    throw Error("checkpoint '" + f.path() + "': format " + it->second + ", this build reads " +
-                checkpoint_format_version);
+    throw Error("checkpoint '" + f.path() + "': format " + excerpt(it->second, 16) +
+                ", this build reads " + checkpoint_format_version);
+}
+
+// The trainer's own check quotes a bad metadata value; a value from a hostile file can be
+// megabytes long, so the message that leaves load_checkpoint is cut to a readable length.
+template <class Trainer>
+void check_metadata(const SafetensorsFile& f, const Trainer& trainer) {
+  try {
+    trainer.check_state_metadata(f.metadata());
+  } catch (const Error& e) {
+    throw Error("checkpoint '" + f.path() + "': " + excerpt(e.what(), 300));
+  }
 }
 }  // namespace detail
 
@@ -62,7 +75,7 @@ template <class Trainer>
 std::map<std::string, std::string> load_checkpoint(const std::string& path, Trainer& trainer) {
   const SafetensorsFile f = load_safetensors(path);
   detail::check_format(f);
-  trainer.check_state_metadata(f.metadata());
+  detail::check_metadata(f, trainer);
   load_into(f, detail::targets(trainer.state_tensors()));
   trainer.set_state_metadata(f.metadata());
   return f.metadata();

@@ -4,22 +4,35 @@
 /// `rank` big-endian u32 dimensions, then the elements row-major. Only type 0x08
 /// (unsigned byte) is read, the type of every MNIST-format file.
 ///
-///   read_idx(path)           -> IdxFile {dims, bytes}, any rank >= 1
-///   read_idx_images<T>(path) -> [N, 1, H, W] in [0, 1] (byte / 255); rank-3 files (0x0803)
-///   read_idx_labels(path)    -> N bytes; rank-1 files (0x0801)
+///   read_idx(path, limits = {})           -> IdxFile {dims, bytes}, any rank >= 1
+///   read_idx_images<T>(path, limits = {}) -> [N, 1, H, W] in [0, 1] (byte / 255); rank 3
+///                                            (magic 0x00000803)
+///   read_idx_labels(path, limits = {})    -> N bytes; rank-1 files (0x0801)
 ///
 /// A file may be raw or gzip'd: zlib recognises gzip by its magic bytes (1f 8b), not by
 /// the name. Everything is validated before it is returned: an unreadable or corrupt file,
 /// a wrong magic or rank, a zero dimension, and a payload shorter or longer than the header
 /// promises all throw gan::Error naming the file, e.g.
 /// `idx: 'x.gz' truncated: expected 7840016 bytes, read 4096` (whole-file byte counts,
-/// header included, as after decompression).
+/// header included, as after decompression). A gzip stream cut before its trailer (CRC-32
+/// and length) is truncated too, even when the payload is complete.
+///
+/// Memory follows the file, not the header's claim. Before anything is allocated for the
+/// payload, the size the header declares (header + product of dims) must be
+///   - at most IdxLimits::max_bytes (1 GiB by default: Fashion-MNIST's 60,000 images are
+///     47 MB, EMNIST's largest set 640 MB; raise it for larger files),
+///   - exactly the file's size for a raw file, and
+///   - at most 1032 times the file's size for a gzip file (deflate's largest expansion
+///     ratio, https://zlib.net/zlib_tech.html), so a 2 MB file cannot claim 4 GB.
+/// The payload's storage is then reserved once and filled as the stream delivers it, so a
+/// stream that ends early costs only what it delivered.
 
 #include <zlib.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <limits>
@@ -31,6 +44,11 @@
 #include "gan/core/tensor.hpp"
 
 namespace gan {
+
+/// How large a file read_idx accepts: the size its header declares, header included.
+struct IdxLimits {
+  std::uint64_t max_bytes = std::uint64_t{1} << 30;
+};
 
 /// The contents of an unsigned-byte IDX file.
 struct IdxFile {
@@ -47,7 +65,15 @@ class IdxReader {
     std::error_code ec;
     if (!std::filesystem::exists(path, ec)) fail("does not exist");
     if (std::filesystem::is_directory(path, ec)) fail("is a folder, not a file");
-    empty_ = std::filesystem::file_size(path, ec) == 0 && !ec;
+    file_size_ = std::filesystem::file_size(path, ec);
+    if (ec) file_size_ = 0;
+    empty_ = file_size_ == 0 && !ec;
+    // gzip by its magic bytes (RFC 1952), as zlib decides.
+    if (std::FILE* f = std::fopen(path.c_str(), "rb")) {
+      unsigned char magic[2] = {};
+      gzip_ = std::fread(magic, 1, 2, f) == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
+      std::fclose(f);
+    }
     errno = 0;
     file_ = gzopen(path.c_str(), "rb");
     if (file_ == nullptr)
@@ -78,6 +104,7 @@ class IdxReader {
     int err = Z_OK;
     gzerror(file_, &err);
     if (err != Z_OK && err != Z_BUF_ERROR) corrupt();
+    if (err == Z_BUF_ERROR) cut_short_ = true;
     consumed_ += total;
     return total;
   }
@@ -91,6 +118,11 @@ class IdxReader {
   }
 
   std::uint64_t consumed() const noexcept { return consumed_; }
+  /// The size of the file on disk (compressed, for gzip).
+  std::uint64_t file_size() const noexcept { return file_size_; }
+  bool gzip() const noexcept { return gzip_; }
+  /// zlib met the end of the file inside a gzip stream (before its trailer).
+  bool cut_short() const noexcept { return cut_short_; }
   /// The file on disk has no bytes at all (as opposed to a gzip stream of none).
   bool empty_file() const noexcept { return empty_; }
 
@@ -110,8 +142,8 @@ class IdxReader {
 
   std::string path_;
   gzFile file_ = nullptr;
-  std::uint64_t consumed_ = 0;
-  bool empty_ = false;
+  std::uint64_t consumed_ = 0, file_size_ = 0;
+  bool empty_ = false, gzip_ = false, cut_short_ = false;
 };
 
 /// "0x00000803" (digits = 8) or "0x0D" (digits = 2).
@@ -125,7 +157,7 @@ inline std::string idx_hex(std::uint32_t v, int digits = 8) {
 }  // namespace detail
 
 /// Reads an unsigned-byte IDX file of any rank (raw or gzip'd).
-inline IdxFile read_idx(const std::string& path) {
+inline IdxFile read_idx(const std::string& path, const IdxLimits& limits = {}) {
   detail::IdxReader in(path);
   unsigned char magic[4] = {};
   const std::size_t got = in.read(magic, 4);
@@ -154,6 +186,7 @@ inline IdxFile read_idx(const std::string& path) {
   // Elements must fit index_t (signed) so that Tensor shapes can hold them.
   const std::uint64_t limit = static_cast<std::uint64_t>(std::numeric_limits<index_t>::max());
   std::uint64_t count = 1;
+  std::string dims = "[";
   for (int i = 0; i < rank; ++i) {
     const unsigned char* b = raw.data() + 4 * i;
     const std::uint64_t d = (std::uint64_t{b[0]} << 24) | (std::uint64_t{b[1]} << 16) |
@@ -164,11 +197,27 @@ inline IdxFile read_idx(const std::string& path) {
               std::to_string(d) + ")");
     count *= d;
     out.dims.push_back(static_cast<index_t>(d));
+    if (i < 8) dims += (i ? ", " : "") + std::to_string(d);
   }
+  dims += rank > 8 ? ", ...]" : "]";
 
+  // The claim against the limit and against what the file can hold, before allocating.
   const std::uint64_t expected = header + count;
-  // Grow with the data rather than trusting the header with one huge allocation: a
-  // corrupt header then fails as "truncated", not as an out-of-memory error.
+  if (expected > limits.max_bytes)
+    in.fail("claims " + std::to_string(expected) + " bytes (dimensions " + dims +
+            "), more than the limit of " + std::to_string(limits.max_bytes) +
+            " bytes (gan::IdxLimits::max_bytes)");
+  if (!in.gzip() && in.file_size() < expected)
+    in.fail("truncated: expected " + std::to_string(expected) + " bytes, read " +
+            std::to_string(in.file_size()));
+  constexpr std::uint64_t deflate_max_ratio = 1032;
+  if (in.gzip() && in.file_size() < (expected + deflate_max_ratio - 1) / deflate_max_ratio)
+    in.fail("truncated: expected " + std::to_string(expected) + " bytes (dimensions " + dims +
+            "), more than a " + std::to_string(in.file_size()) +
+            "-byte gzip file can hold (deflate expands at most 1032:1)");
+
+  // Reserved once, filled chunk by chunk: pages are touched only as data arrives.
+  out.bytes.reserve(static_cast<std::size_t>(count));
   const std::size_t step = std::size_t{1} << 22;
   while (out.bytes.size() < count) {
     const std::size_t have = out.bytes.size();
@@ -184,13 +233,16 @@ inline IdxFile read_idx(const std::string& path) {
     in.fail("has " + std::to_string(extra) + " bytes after its " + std::to_string(expected) +
             "-byte contents: expected exactly " + std::to_string(expected) + " bytes, read " +
             std::to_string(in.consumed()));
+  if (in.cut_short())
+    in.fail("truncated: the gzip stream ends before its trailer (CRC-32 and length), so its " +
+            std::to_string(expected) + " bytes cannot be verified");
   return out;
 }
 
 /// Images of a rank-3 IDX file (magic 0x00000803) as [N, 1, H, W], scaled to [0, 1].
 template <class T>
-Tensor<T> read_idx_images(const std::string& path) {
-  const IdxFile f = read_idx(path);
+Tensor<T> read_idx_images(const std::string& path, const IdxLimits& limits = {}) {
+  const IdxFile f = read_idx(path, limits);
   if (f.dims.size() != 3)
     throw Error("idx: '" + path + "' holds rank-" + std::to_string(f.dims.size()) +
                 " data (magic " + detail::idx_hex(0x800u + static_cast<unsigned>(f.dims.size())) +
@@ -204,8 +256,9 @@ Tensor<T> read_idx_images(const std::string& path) {
 }
 
 /// Labels of a rank-1 IDX file (magic 0x00000801), one byte per sample.
-inline std::vector<std::uint8_t> read_idx_labels(const std::string& path) {
-  IdxFile f = read_idx(path);
+inline std::vector<std::uint8_t> read_idx_labels(const std::string& path,
+                                                 const IdxLimits& limits = {}) {
+  IdxFile f = read_idx(path, limits);
   if (f.dims.size() != 1)
     throw Error("idx: '" + path + "' holds rank-" + std::to_string(f.dims.size()) +
                 " data (magic " + detail::idx_hex(0x800u + static_cast<unsigned>(f.dims.size())) +
