@@ -4,17 +4,11 @@
 
 #include "gan/gan.hpp"
 #include "gan/io.hpp"
+#include "support.hpp"
 
 namespace fs = std::filesystem;
 
 namespace {
-
-fs::path temp_dir(const std::string& name) {
-  const fs::path p = fs::temp_directory_path() / ("gan_checkpoint_" + name);
-  fs::remove_all(p);
-  fs::create_directories(p);
-  return p;
-}
 
 /// Deterministic pseudo-data for step s: the same batch whatever happened before.
 void fake_batch(std::int64_t s, gan::Tensor<float>& x, std::vector<int>& labels) {
@@ -59,7 +53,8 @@ bool same(Trainer& t, const std::vector<gan::Tensor<float>>& s) {
 
 TEST_CASE("N steps straight equal K steps, save, load into fresh models, N - K steps",
           "[io][checkpoint][resume]") {
-  const fs::path dir = temp_dir("resume");
+  const test_support::TempDir temp("gan_checkpoint_resume");
+  const fs::path dir = temp.path;
   gan::TrainerOptions o;
   o.seed = 11;
   gan::manual_seed(1);
@@ -99,7 +94,8 @@ TEST_CASE("N steps straight equal K steps, save, load into fresh models, N - K s
 }
 
 TEST_CASE("Checkpoint keys are a PyTorch state_dict's, plus Adam moments", "[io][checkpoint]") {
-  const fs::path dir = temp_dir("keys");
+  const test_support::TempDir temp("gan_checkpoint_keys");
+  const fs::path dir = temp.path;
   auto g = gan::nets::dcgan28_generator<float>();
   auto d = gan::nets::dcgan28_discriminator<float>();
   gan::Trainer t(g, d);
@@ -117,7 +113,8 @@ TEST_CASE("Checkpoint keys are a PyTorch state_dict's, plus Adam moments", "[io]
 
 TEST_CASE("A corrupt or mismatched checkpoint is refused and the model is untouched",
           "[io][checkpoint][errors]") {
-  const fs::path dir = temp_dir("refuse");
+  const test_support::TempDir temp("gan_checkpoint_refuse");
+  const fs::path dir = temp.path;
   auto g = gan::nets::mlp28_generator<float>();
   auto d = gan::nets::mlp28_discriminator<float>();
   gan::Trainer mlp(g, d);

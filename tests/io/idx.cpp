@@ -12,26 +12,13 @@
 #include <string>
 #include <vector>
 
+#include "support.hpp"
+
 namespace fs = std::filesystem;
 
 namespace {
 
-// A fresh folder per test case, removed afterwards.
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    static int counter = 0;
-    path = fs::temp_directory_path() /
-           ("gan_io_idx_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  std::string operator/(const std::string& name) const { return (path / name).string(); }
-};
+using test_support::TempDir;
 
 using Bytes = std::vector<std::uint8_t>;
 
@@ -72,7 +59,7 @@ Bytes counting(std::size_t n) {
 
 TEMPLATE_TEST_CASE("read_idx_images reads raw and gzip'd files as [N, 1, H, W] / 255", "[io][idx]",
                    float, double) {
-  TempDir dir;
+  TempDir dir("gan_io_idx");
   const Bytes payload = counting(3 * 2 * 4);
   const Bytes file = idx_bytes(0x08, {3, 2, 4}, payload);
   write_raw(dir / "raw-idx3-ubyte", file);
@@ -92,7 +79,7 @@ TEMPLATE_TEST_CASE("read_idx_images reads raw and gzip'd files as [N, 1, H, W] /
 }
 
 TEST_CASE("read_idx_labels and read_idx give the bytes and dimensions", "[io][idx]") {
-  TempDir dir;
+  TempDir dir("gan_io_idx");
   const Bytes labels = {3, 1, 4, 1, 5, 9, 2, 6};
   write_gz(dir / "labels.gz", idx_bytes(0x08, {8}, labels));
   REQUIRE(gan::read_idx_labels(dir / "labels.gz") == labels);
@@ -104,7 +91,7 @@ TEST_CASE("read_idx_labels and read_idx give the bytes and dimensions", "[io][id
 }
 
 TEST_CASE("read_idx refuses a wrong magic, type or rank", "[io][idx]") {
-  TempDir dir;
+  TempDir dir("gan_io_idx");
   write_raw(dir / "png", {0x89, 'P', 'N', 'G', 0, 0, 0, 1, 0});
   REQUIRE_THROWS_WITH(gan::read_idx(dir / "png"), Catch::Contains("png'") &&
                                                       Catch::Contains("not an IDX file") &&
@@ -134,7 +121,7 @@ TEST_CASE("read_idx refuses a wrong magic, type or rank", "[io][idx]") {
 }
 
 TEST_CASE("read_idx reports truncated and oversized files with byte counts", "[io][idx]") {
-  TempDir dir;
+  TempDir dir("gan_io_idx");
   // 10 images of 28 x 28: 16 + 7840 = 7856 bytes; only 4096 present.
   const Bytes short_file = idx_bytes(0x08, {10, 28, 28}, counting(4096 - 16));
   write_raw(dir / "short", short_file);
@@ -160,7 +147,7 @@ TEST_CASE("read_idx reports truncated and oversized files with byte counts", "[i
 }
 
 TEST_CASE("read_idx refuses empty, missing and corrupt files", "[io][idx]") {
-  TempDir dir;
+  TempDir dir("gan_io_idx");
   write_raw(dir / "empty", {});
   REQUIRE_THROWS_WITH(gan::read_idx(dir / "empty"), Catch::Contains("empty' is empty"));
   REQUIRE_THROWS_WITH(gan::read_idx(dir / "absent.gz"),

@@ -9,6 +9,8 @@
 #include <memory>
 #include <string>
 
+#include "support.hpp"
+
 // The decoder is for checking only: a private copy in this file.
 #define STB_IMAGE_STATIC
 #define STB_IMAGE_IMPLEMENTATION
@@ -25,21 +27,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    static int counter = 0;
-    path = fs::temp_directory_path() /
-           ("gan_io_png_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  std::string operator/(const std::string& name) const { return (path / name).string(); }
-};
+using test_support::TempDir;
 
 struct Decoded {
   int width = 0, height = 0, channels = 0;
@@ -63,7 +51,7 @@ int expected_byte(double v) {
 
 TEMPLATE_TEST_CASE("write_png_grid lays out grey images like make_grid", "[io][png]", float,
                    double) {
-  TempDir dir;
+  TempDir dir("gan_io_png");
   // 5 images of 3 x 4 in 3 columns: 2 rows, the last cell empty.
   gan::Tensor<TestType> images({5, 1, 3, 4});
   for (gan::index_t k = 0; k < 5; ++k)
@@ -98,7 +86,7 @@ TEMPLATE_TEST_CASE("write_png_grid lays out grey images like make_grid", "[io][p
 }
 
 TEST_CASE("write_png_grid writes RGB interleaved and a near-square grid by default", "[io][png]") {
-  TempDir dir;
+  TempDir dir("gan_io_png");
   gan::Tensor<float> images({2, 3, 2, 2});
   for (gan::index_t k = 0; k < 2; ++k)
     for (gan::index_t c = 0; c < 3; ++c)
@@ -127,7 +115,7 @@ TEST_CASE("write_png_grid writes RGB interleaved and a near-square grid by defau
 }
 
 TEST_CASE("write_png_grid clamps to [0, 1] and stores NaN as 0", "[io][png]") {
-  TempDir dir;
+  TempDir dir("gan_io_png");
   gan::Tensor<float> image({1, 1, 1, 4});
   image[0] = -0.5f;
   image[1] = 1.5f;
@@ -144,7 +132,7 @@ TEST_CASE("write_png_grid clamps to [0, 1] and stores NaN as 0", "[io][png]") {
 }
 
 TEST_CASE("write_png takes [C, H, W] and replaces an existing file", "[io][png]") {
-  TempDir dir;
+  TempDir dir("gan_io_png");
   gan::Tensor<double> image({3, 2, 5});
   image.fill(1.0);
   const std::string path = dir / "one.png";
@@ -161,7 +149,7 @@ TEST_CASE("write_png takes [C, H, W] and replaces an existing file", "[io][png]"
 }
 
 TEST_CASE("write_png_grid refuses bad shapes and unwritable paths", "[io][png]") {
-  TempDir dir;
+  TempDir dir("gan_io_png");
   gan::Tensor<float> two_channels({4, 2, 8, 8});
   REQUIRE_THROWS_WITH(gan::write_png_grid(dir / "x.png", two_channels),
                       Catch::Contains("[N, 1 or 3, H, W]") && Catch::Contains("[4, 2, 8, 8]"));

@@ -12,39 +12,17 @@
 #include <string>
 #include <vector>
 
+#include "support.hpp"
+
 namespace fs = std::filesystem;
 
 namespace {
 
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    static int counter = 0;
-    path = fs::temp_directory_path() /
-           ("gan_io_st_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  std::string operator/(const std::string& name) const { return (path / name).string(); }
-  std::size_t entries() const {
-    return static_cast<std::size_t>(
-        std::distance(fs::directory_iterator(path), fs::directory_iterator()));
-  }
-};
-
-std::string read_all(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-}
+using test_support::read_file;
+using test_support::TempDir;
 
 void write_all(const std::string& path, const std::string& bytes) {
-  std::ofstream out(path, std::ios::binary);
-  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-  REQUIRE(out.good());
+  REQUIRE(test_support::write_file(path, bytes));
 }
 
 std::string u64_le(std::uint64_t v) {
@@ -69,7 +47,7 @@ gan::Tensor<T> counting(const gan::Shape& shape, T scale) {
 
 TEMPLATE_TEST_CASE("safetensors round trip keeps tensors, shapes and metadata", "[io][safetensors]",
                    float, double) {
-  TempDir dir;
+  TempDir dir("gan_io_st");
   const auto weight = counting<TestType>({2, 3, 1, 2}, TestType(0.125));
   const auto bias = counting<TestType>({3}, TestType(-1.5));
   gan::Tensor<TestType> scalar{};
@@ -110,13 +88,13 @@ TEMPLATE_TEST_CASE("safetensors round trip keeps tensors, shapes and metadata", 
 }
 
 TEST_CASE("safetensors header is JSON padded to 8 bytes, data little-endian", "[io][safetensors]") {
-  TempDir dir;
+  TempDir dir("gan_io_st");
   const auto a = counting<float>({2, 3}, 1.0f);
   const auto b = counting<float>({5}, 0.5f);
   const std::string path = dir / "layout.safetensors";
   gan::save_safetensors<float>(path, {{"a", &a}, {"b", &b}}, {{"k", "v"}});
 
-  const std::string bytes = read_all(path);
+  const std::string bytes = read_file(path);
   std::uint64_t n = 0;
   for (int i = 7; i >= 0; --i)
     n = (n << 8) | static_cast<unsigned char>(bytes[static_cast<std::size_t>(i)]);
@@ -134,7 +112,7 @@ TEST_CASE("safetensors header is JSON padded to 8 bytes, data little-endian", "[
 }
 
 TEST_CASE("load_safetensors refuses malformed files, naming file and tensor", "[io][safetensors]") {
-  TempDir dir;
+  TempDir dir("gan_io_st");
   const std::string good_entry =
       R"("w": {"dtype": "F32", "shape": [2, 2], "data_offsets": [0, 16]})";
   auto refuses = [&](const std::string& name, const std::string& bytes, const std::string& why) {
@@ -185,7 +163,7 @@ TEST_CASE("load_safetensors refuses malformed files, naming file and tensor", "[
 }
 
 TEST_CASE("copy_to and load_into check names, dtypes and shapes first", "[io][safetensors]") {
-  TempDir dir;
+  TempDir dir("gan_io_st");
   const auto a = counting<float>({2, 3}, 1.0f);
   const auto b = counting<float>({4}, 2.0f);
   const std::string path = dir / "m.safetensors";
@@ -224,11 +202,11 @@ TEST_CASE("copy_to and load_into check names, dtypes and shapes first", "[io][sa
 }
 
 TEST_CASE("a failed save throws and leaves the previous file as it was", "[io][safetensors]") {
-  TempDir dir;
+  TempDir dir("gan_io_st");
   const auto small = counting<float>({4}, 1.0f);
   const std::string path = dir / "latest.safetensors";
   gan::save_safetensors<float>(path, {{"t", &small}}, {{"step", "1"}});
-  const std::string before = read_all(path);
+  const std::string before = read_file(path);
 
   const std::string missing = dir / "gone/latest.safetensors";
   REQUIRE_THROWS_WITH(gan::save_safetensors<float>(missing, {{"t", &small}}),
@@ -257,7 +235,7 @@ TEST_CASE("a failed save throws and leaves the previous file as it was", "[io][s
   std::signal(SIGXFSZ, old_handler);
   REQUIRE_THAT(message,
                Catch::Contains("cannot write '" + path + "'") && Catch::Contains("write failed"));
-  REQUIRE(read_all(path) == before);
+  REQUIRE(read_file(path) == before);
   REQUIRE(gan::load_safetensors(path).metadata().at("step") == "1");
   // Only the old file and the folder remain: no temporary file left behind.
   REQUIRE(dir.entries() == 2);
@@ -267,5 +245,5 @@ TEST_CASE("a failed save throws and leaves the previous file as it was", "[io][s
                       Catch::Contains("'t' is a null pointer"));
   REQUIRE_THROWS_WITH(gan::save_safetensors<float>(path, {{"t", &null_free}, {"t", &null_free}}),
                       Catch::Contains("'t' appears twice"));
-  REQUIRE(read_all(path) == before);
+  REQUIRE(read_file(path) == before);
 }

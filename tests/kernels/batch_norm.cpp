@@ -8,8 +8,11 @@
 
 #include "gan/core/parallel.hpp"
 #include "gan/core/rng.hpp"
+#include "support.hpp"
 
 namespace {
+
+using test_support::same_bits;
 
 using gan::index_t;
 namespace k = gan::kernels;
@@ -28,11 +31,6 @@ std::vector<T> uniform(index_t n, double lo, double hi, std::uint64_t seed) {
   std::vector<T> v(static_cast<std::size_t>(n));
   for (T& x : v) x = static_cast<T>(rng.uniform(lo, hi));
   return v;
-}
-
-template <class T>
-bool same_bits(const std::vector<T>& a, const std::vector<T>& b) {
-  return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(T)) == 0;
 }
 
 // Element (i, c, p) of [N, C, plane] memory.

@@ -14,12 +14,15 @@
 #include "gan/core/rng.hpp"
 #include "gan/core/tensor.hpp"
 #include "kernels/naive_conv.hpp"
+#include "support.hpp"
 
 namespace {
 
 using gan::index_t;
 using gan::Tensor;
 using gan::kernels::Conv2dGeometry;
+using test_support::random_tensor;
+using test_support::same_bits;
 
 struct Case {
   long n, c_in, h, w, c_out, k, stride, pad;
@@ -95,13 +98,6 @@ void require_close(const char* what, const T* fast, const naive::Result& ref, lo
   }
   INFO(what << ": " << bad << " of " << ref.value.size() << " elements off; first " << first.str());
   REQUIRE(bad == 0);
-}
-
-template <class T>
-Tensor<T> random_tensor(const gan::Shape& shape, gan::Rng& rng) {
-  Tensor<T> t(shape);
-  rng.fill_uniform(t, -1.0, 1.0);
-  return t;
 }
 
 template <class T>
@@ -238,11 +234,6 @@ Outputs<T> run_all(const Case& c, int threads) {
   gan::kernels::conv2d_backward_weights(g, x.data(), dy.data(), o.dw.data(), o.db.data(),
                                         ws.data());
   return o;
-}
-
-template <class T>
-bool same_bits(const Tensor<T>& a, const Tensor<T>& b) {
-  return a.size() == b.size() && std::memcmp(a.data(), b.data(), sizeof(T) * a.size()) == 0;
 }
 
 }  // namespace

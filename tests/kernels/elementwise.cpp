@@ -9,8 +9,11 @@
 
 #include "gan/core/parallel.hpp"
 #include "gan/core/rng.hpp"
+#include "support.hpp"
 
 namespace {
+
+using test_support::same_bits;
 
 using gan::index_t;
 namespace k = gan::kernels;
@@ -34,11 +37,6 @@ std::vector<T> with_zeros(index_t n, std::uint64_t seed) {
   std::vector<T> v = uniform<T>(n, -3.0, 3.0, seed);
   for (std::size_t i = 0; i < v.size(); i += 5) v[i] = (i % 2) ? T(-0.0) : T(0);
   return v;
-}
-
-template <class T>
-bool same_bits(const std::vector<T>& a, const std::vector<T>& b) {
-  return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(T)) == 0;
 }
 
 // Tolerance of the exp- and tanh-based maps, in one place: xsimd's exp and tanh are

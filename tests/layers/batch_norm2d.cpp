@@ -8,7 +8,8 @@
 #include <vector>
 
 #include "gan/core/rng.hpp"
-#include "gan/testing/gradcheck.hpp"
+#include "gan/testing/layer_contract.hpp"
+#include "support.hpp"
 
 static_assert(gan::is_layer_v<gan::BatchNorm2d<float>> && gan::is_layer_v<gan::BatchNorm2d<double>>,
               "BatchNorm2d must meet the layer interface");
@@ -17,6 +18,7 @@ namespace {
 
 using gan::index_t;
 using gan::Tensor;
+using test_support::same_bits;
 
 // Values around a different offset per channel, so a mean mixed up between channels shows.
 template <class T>
@@ -44,12 +46,6 @@ void set_running(gan::BatchNorm2d<T>& bn, gan::Rng& rng) {
   auto buffers = bn.buffers();
   rng.fill_uniform(buffers[0].value, -0.7, 0.7);
   rng.fill_uniform(buffers[1].value, 0.4, 2.5);
-}
-
-template <class T>
-bool same_bits(const Tensor<T>& a, const Tensor<T>& b) {
-  return a.shape() == b.shape() &&
-         std::memcmp(a.data(), b.data(), sizeof(T) * static_cast<std::size_t>(a.size())) == 0;
 }
 
 // The statistics of channel c over N, H and W, in long double: the mean, the biased
@@ -107,8 +103,8 @@ void require_normalised(const Tensor<T>& x, const Tensor<T>& y, gan::BatchNorm2d
 
 }  // namespace
 
-TEST_CASE("BatchNorm2d gradients match finite differences in training mode",
-          "[layers][batch_norm2d][gradcheck]") {
+TEST_CASE("BatchNorm2d meets the layer contract in training mode, gradients included",
+          "[layers][batch_norm2d][contract]") {
   gan::Rng rng(21);
   // [4, 3, 5, 3]: batch and odd planes; [1, 3, 4, 5]: batch 1, the statistics come from
   // the plane alone; [5, 2, 1, 1]: plane 1, they come from the batch alone.
@@ -118,15 +114,21 @@ TEST_CASE("BatchNorm2d gradients match finite differences in training mode",
     gan::BatchNorm2d<double> bn(s[1]);
     set_affine(bn, rng);
     REQUIRE(bn.is_training());
-    const Tensor<double> x = input<double>(s, rng);
-    const gan::testing::GradcheckResult r = gan::testing::check_layer_gradients(bn, x, rng);
+    const auto r = gan::testing::check_layer_contract(bn, input<double>(s, rng), rng);
     INFO(r.report);
     REQUIRE(r.ok);
+    gan::BatchNorm2d<float> bn_f(s[1]);
+    set_affine(bn_f, rng);
+    set_running(bn_f, rng);
+    bn_f.train(bn.is_training());
+    const auto rf = gan::testing::check_layer_contract(bn_f, input<float>(s, rng), rng);
+    INFO(rf.report);
+    REQUIRE(rf.ok);
   }
 }
 
-TEST_CASE("BatchNorm2d gradients match finite differences in eval mode",
-          "[layers][batch_norm2d][gradcheck]") {
+TEST_CASE("BatchNorm2d meets the layer contract in eval mode, gradients included",
+          "[layers][batch_norm2d][contract]") {
   gan::Rng rng(22);
   // In eval mode even a single value per channel is fine ([1, 3, 1, 1]).
   for (const gan::Shape& s :
@@ -137,10 +139,16 @@ TEST_CASE("BatchNorm2d gradients match finite differences in eval mode",
     set_running(bn, rng);
     bn.eval();
     REQUIRE_FALSE(bn.is_training());
-    const Tensor<double> x = input<double>(s, rng);
-    const gan::testing::GradcheckResult r = gan::testing::check_layer_gradients(bn, x, rng);
+    const auto r = gan::testing::check_layer_contract(bn, input<double>(s, rng), rng);
     INFO(r.report);
     REQUIRE(r.ok);
+    gan::BatchNorm2d<float> bn_f(s[1]);
+    set_affine(bn_f, rng);
+    set_running(bn_f, rng);
+    bn_f.train(bn.is_training());
+    const auto rf = gan::testing::check_layer_contract(bn_f, input<float>(s, rng), rng);
+    INFO(rf.report);
+    REQUIRE(rf.ok);
   }
 }
 
@@ -223,62 +231,6 @@ TEMPLATE_TEST_CASE(
       REQUIRE(std::abs(buffers[0].value[c] - mean[cc]) <= 40 * ulp * (std::abs(mean[cc]) + 1));
       REQUIRE(std::abs(buffers[1].value[c] - var[cc]) <= 40 * ulp * var[cc]);
     }
-  }
-}
-
-TEST_CASE("BatchNorm2d backward twice doubles the parameter gradients", "[layers][batch_norm2d]") {
-  for (const bool training : {true, false}) {
-    INFO((training ? "training" : "eval"));
-    gan::Rng rng(26);
-    gan::BatchNorm2d<double> bn(3);
-    set_affine(bn, rng);
-    set_running(bn, rng);
-    bn.train(training);
-    const Tensor<double> x = input<double>({4, 3, 5, 3}, rng);
-    Tensor<double> dy(x.shape());
-    rng.fill_uniform(dy, -1.0, 1.0);
-    bn.forward(x);
-    const Tensor<double> dx1 = bn.backward(dy);
-    const Tensor<double> dg1 = bn.parameters()[0].grad;
-    const Tensor<double> db1 = bn.parameters()[1].grad;
-    REQUIRE(std::abs(dg1[0]) > 0);
-    REQUIRE(std::abs(db1[0]) > 0);
-    const Tensor<double>& dx2 = bn.backward(dy);
-    REQUIRE(same_bits(dx1, dx2));  // dx is overwritten, not accumulated
-    const auto params = bn.parameters();
-    for (index_t c = 0; c < 3; ++c) {
-      REQUIRE(params[0].grad[c] == Approx(2 * dg1[c]).epsilon(1e-12));
-      REQUIRE(params[1].grad[c] == Approx(2 * db1[c]).epsilon(1e-12));
-    }
-    bn.zero_grad();
-    for (auto& p : bn.parameters())
-      for (double g : p.grad) REQUIRE(g == 0.0);
-  }
-}
-
-TEMPLATE_TEST_CASE("BatchNorm2d frozen: parameter gradients untouched, same dx",
-                   "[layers][batch_norm2d]", float, double) {
-  using T = TestType;
-  for (const bool training : {true, false}) {
-    INFO((training ? "training" : "eval"));
-    gan::Rng rng(27);
-    gan::BatchNorm2d<T> bn(2);
-    set_affine(bn, rng);
-    set_running(bn, rng);
-    bn.train(training);
-    const Tensor<T> x = input<T>({3, 2, 4, 5}, rng);
-    Tensor<T> dy(x.shape());
-    rng.fill_uniform(dy, -1.0, 1.0);
-    bn.forward(x);
-    const Tensor<T> dx_trained = bn.backward(dy);
-
-    for (auto& p : bn.parameters()) p.grad.fill(T(0.25));
-    bn.set_requires_grad(false);
-    bn.forward(x);
-    const Tensor<T>& dx_frozen = bn.backward(dy);
-    REQUIRE(same_bits(dx_trained, dx_frozen));
-    for (auto& p : bn.parameters())
-      for (T g : p.grad) REQUIRE(g == T(0.25));
   }
 }
 

@@ -10,8 +10,9 @@
 
 #include "gan/core/rng.hpp"
 #include "gan/layers/init.hpp"
-#include "gan/testing/gradcheck.hpp"
+#include "gan/testing/layer_contract.hpp"
 #include "kernels/naive_conv.hpp"
+#include "support.hpp"
 
 static_assert(gan::is_layer_v<gan::Conv2d<float>> && gan::is_layer_v<gan::Conv2d<double>>,
               "Conv2d must meet the layer interface");
@@ -20,6 +21,8 @@ namespace {
 
 using gan::index_t;
 using gan::Tensor;
+using test_support::random_tensor;
+using test_support::same_bits;
 
 struct Config {
   index_t n, c_in, h, w, c_out, k, stride, pad;
@@ -33,22 +36,9 @@ std::string describe(const Config& c) {
          ", p=" + std::to_string(c.pad) + (c.bias ? "" : ", no bias");
 }
 
-template <class T>
-Tensor<T> random_tensor(const gan::Shape& shape, gan::Rng& rng) {
-  Tensor<T> t(shape);
-  rng.fill_uniform(t, -1.0, 1.0);
-  return t;
-}
-
-template <class T>
-bool same_bits(const Tensor<T>& a, const Tensor<T>& b) {
-  return a.shape() == b.shape() &&
-         std::memcmp(a.data(), b.data(), sizeof(T) * static_cast<std::size_t>(a.size())) == 0;
-}
-
 }  // namespace
 
-TEST_CASE("Conv2d gradients match finite differences", "[layers][conv2d][gradcheck]") {
+TEST_CASE("Conv2d meets the layer contract, gradients included", "[layers][conv2d][contract]") {
   // Batch > 1, odd and non-square images, stride 1/2, padding 0/1/2, kernel 1/3/4/5,
   // several channels, with and without bias; 1x1 stride 1 is the pointwise path.
   const std::vector<Config> configs = {
@@ -60,12 +50,19 @@ TEST_CASE("Conv2d gradients match finite differences", "[layers][conv2d][gradche
   gan::Rng rng(11);
   for (const Config& c : configs) {
     INFO(describe(c));
+    const gan::Shape shape{c.n, c.c_in, c.h, c.w};
     gan::Conv2d<double> conv(c.c_in, c.c_out, c.k, c.stride, c.pad, c.bias);
-    const Tensor<double> x = random_tensor<double>({c.n, c.c_in, c.h, c.w}, rng);
-    const gan::testing::GradcheckResult r = gan::testing::check_layer_gradients(conv, x, rng);
+    const auto r = gan::testing::check_layer_contract(conv, random_tensor<double>(shape, rng), rng);
     INFO(r.report);
     REQUIRE(r.ok);
+    REQUIRE(r.gradients_checked);
     REQUIRE(conv.parameters().size() == (c.bias ? 2u : 1u));
+    // In float: everything but the gradient check, which needs double.
+    gan::Conv2d<float> conv_f(c.c_in, c.c_out, c.k, c.stride, c.pad, c.bias);
+    const auto rf =
+        gan::testing::check_layer_contract(conv_f, random_tensor<float>(shape, rng), rng);
+    INFO(rf.report);
+    REQUIRE(rf.ok);
   }
 }
 
@@ -100,44 +97,6 @@ TEST_CASE("Conv2d output shapes", "[layers][conv2d]") {
   REQUIRE(odd.output_shape({5, 3, 7, 5}) == gan::Shape{5, 2, 3, 2});
   gan::Conv2d<float> tight(2, 2, 5, 1, 1);  // 3 + 2 == 5: a 1x1 output
   REQUIRE(tight.output_shape({1, 2, 3, 3}) == gan::Shape{1, 2, 1, 1});
-}
-
-TEST_CASE("Conv2d backward twice doubles the parameter gradients", "[layers][conv2d]") {
-  gan::Rng rng(3);
-  gan::Conv2d<double> conv(2, 3, 3, 2, 1);
-  const Tensor<double> x = random_tensor<double>({3, 2, 7, 5}, rng);
-  const Tensor<double> dy = random_tensor<double>(conv.output_shape(x.shape()), rng);
-  conv.forward(x);
-  const Tensor<double> dx1 = conv.backward(dy);
-  const Tensor<double> dw1 = conv.parameters()[0].grad;
-  const Tensor<double> db1 = conv.parameters()[1].grad;
-  REQUIRE(std::abs(dw1[0]) > 0);
-  const Tensor<double>& dx2 = conv.backward(dy);
-  REQUIRE(same_bits(dx1, dx2));  // dx is overwritten, not accumulated
-  const auto params = conv.parameters();
-  for (index_t i = 0; i < dw1.size(); ++i)
-    REQUIRE(params[0].grad[i] == Approx(2 * dw1[i]).epsilon(1e-12));
-  for (index_t i = 0; i < db1.size(); ++i)
-    REQUIRE(params[1].grad[i] == Approx(2 * db1[i]).epsilon(1e-12));
-  conv.zero_grad();
-  for (double g : params[0].grad) REQUIRE(g == 0.0);
-  for (double g : params[1].grad) REQUIRE(g == 0.0);
-}
-
-TEST_CASE("Conv2d frozen: no parameter gradients, dx still returned", "[layers][conv2d]") {
-  gan::Rng rng(4);
-  gan::Conv2d<float> conv(3, 2, 4, 2, 1);
-  const Tensor<float> x = random_tensor<float>({2, 3, 8, 6}, rng);
-  const Tensor<float> dy = random_tensor<float>(conv.output_shape(x.shape()), rng);
-  conv.forward(x);
-  const Tensor<float> dx_trained = conv.backward(dy);
-  conv.zero_grad();
-  conv.set_requires_grad(false);
-  conv.forward(x);
-  const Tensor<float>& dx_frozen = conv.backward(dy);
-  REQUIRE(same_bits(dx_trained, dx_frozen));
-  for (auto& p : conv.parameters())
-    for (float g : p.grad) REQUIRE(g == 0.0f);
 }
 
 TEMPLATE_TEST_CASE("Conv2d parameters: names, shapes and PyTorch default init", "[layers][conv2d]",

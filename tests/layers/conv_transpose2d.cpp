@@ -10,7 +10,8 @@
 
 #include "gan/core/rng.hpp"
 #include "gan/layers/init.hpp"
-#include "gan/testing/gradcheck.hpp"
+#include "gan/testing/layer_contract.hpp"
+#include "support.hpp"
 
 static_assert(gan::is_layer_v<gan::ConvTranspose2d<float>> &&
                   gan::is_layer_v<gan::ConvTranspose2d<double>>,
@@ -20,6 +21,8 @@ namespace {
 
 using gan::index_t;
 using gan::Tensor;
+using test_support::random_tensor;
+using test_support::same_bits;
 
 struct Config {
   index_t n, c_in, h, w, c_out, k, stride, pad;
@@ -31,19 +34,6 @@ std::string describe(const Config& c) {
          ", " + std::to_string(c.w) + "] -> " + std::to_string(c.c_out) +
          ", k=" + std::to_string(c.k) + ", s=" + std::to_string(c.stride) +
          ", p=" + std::to_string(c.pad) + (c.bias ? "" : ", no bias");
-}
-
-template <class T>
-Tensor<T> random_tensor(const gan::Shape& shape, gan::Rng& rng) {
-  Tensor<T> t(shape);
-  rng.fill_uniform(t, -1.0, 1.0);
-  return t;
-}
-
-template <class T>
-bool same_bits(const Tensor<T>& a, const Tensor<T>& b) {
-  return a.shape() == b.shape() &&
-         std::memcmp(a.data(), b.data(), sizeof(T) * static_cast<std::size_t>(a.size())) == 0;
 }
 
 // Transposed convolution from its definition (PyTorch's ConvTranspose2d docs; Dumoulin &
@@ -93,8 +83,8 @@ Reference transposed_conv(const Config& c, const T* x, const T* w, const T* b) {
 
 }  // namespace
 
-TEST_CASE("ConvTranspose2d gradients match finite differences",
-          "[layers][conv_transpose2d][gradcheck]") {
+TEST_CASE("ConvTranspose2d meets the layer contract, gradients included",
+          "[layers][conv_transpose2d][contract]") {
   // Batch > 1, odd and non-square images, stride 1/2/3, padding 0/1/2, kernel 1/3/4/5,
   // several channels, with and without bias; 1x1 stride 1 is the pointwise path.
   const std::vector<Config> configs = {
@@ -106,12 +96,20 @@ TEST_CASE("ConvTranspose2d gradients match finite differences",
   gan::Rng rng(21);
   for (const Config& c : configs) {
     INFO(describe(c));
+    const gan::Shape shape{c.n, c.c_in, c.h, c.w};
     gan::ConvTranspose2d<double> convt(c.c_in, c.c_out, c.k, c.stride, c.pad, c.bias);
-    const Tensor<double> x = random_tensor<double>({c.n, c.c_in, c.h, c.w}, rng);
-    const gan::testing::GradcheckResult r = gan::testing::check_layer_gradients(convt, x, rng);
+    const auto r =
+        gan::testing::check_layer_contract(convt, random_tensor<double>(shape, rng), rng);
     INFO(r.report);
     REQUIRE(r.ok);
+    REQUIRE(r.gradients_checked);
     REQUIRE(convt.parameters().size() == (c.bias ? 2u : 1u));
+    // In float: everything but the gradient check, which needs double.
+    gan::ConvTranspose2d<float> convt_f(c.c_in, c.c_out, c.k, c.stride, c.pad, c.bias);
+    const auto rf =
+        gan::testing::check_layer_contract(convt_f, random_tensor<float>(shape, rng), rng);
+    INFO(rf.report);
+    REQUIRE(rf.ok);
   }
 }
 
@@ -153,46 +151,6 @@ TEST_CASE("ConvTranspose2d output shapes", "[layers][conv_transpose2d]") {
   // (H - 1) * s - 2p + k on a non-square image: (5-1)*3 - 2 + 3 = 13, (2-1)*3 - 2 + 3 = 4.
   gan::ConvTranspose2d<float> odd(2, 3, 3, 3, 1);
   REQUIRE(odd.output_shape({1, 2, 5, 2}) == gan::Shape{1, 3, 13, 4});
-}
-
-TEST_CASE("ConvTranspose2d backward twice doubles the parameter gradients",
-          "[layers][conv_transpose2d]") {
-  gan::Rng rng(3);
-  gan::ConvTranspose2d<double> convt(3, 2, 4, 2, 1);
-  const Tensor<double> x = random_tensor<double>({3, 3, 4, 5}, rng);
-  const Tensor<double> dy = random_tensor<double>(convt.output_shape(x.shape()), rng);
-  convt.forward(x);
-  const Tensor<double> dx1 = convt.backward(dy);
-  const Tensor<double> dw1 = convt.parameters()[0].grad;
-  const Tensor<double> db1 = convt.parameters()[1].grad;
-  REQUIRE(std::abs(dw1[0]) > 0);
-  const Tensor<double>& dx2 = convt.backward(dy);
-  REQUIRE(same_bits(dx1, dx2));  // dx is overwritten, not accumulated
-  const auto params = convt.parameters();
-  for (index_t i = 0; i < dw1.size(); ++i)
-    REQUIRE(params[0].grad[i] == Approx(2 * dw1[i]).epsilon(1e-12));
-  for (index_t i = 0; i < db1.size(); ++i)
-    REQUIRE(params[1].grad[i] == Approx(2 * db1[i]).epsilon(1e-12));
-  convt.zero_grad();
-  for (auto& p : convt.parameters())
-    for (double g : p.grad) REQUIRE(g == 0.0);
-}
-
-TEST_CASE("ConvTranspose2d frozen: no parameter gradients, dx still returned",
-          "[layers][conv_transpose2d]") {
-  gan::Rng rng(4);
-  gan::ConvTranspose2d<float> convt(3, 2, 4, 2, 1);
-  const Tensor<float> x = random_tensor<float>({2, 3, 5, 4}, rng);
-  const Tensor<float> dy = random_tensor<float>(convt.output_shape(x.shape()), rng);
-  convt.forward(x);
-  const Tensor<float> dx_trained = convt.backward(dy);
-  convt.zero_grad();
-  convt.set_requires_grad(false);
-  convt.forward(x);
-  const Tensor<float>& dx_frozen = convt.backward(dy);
-  REQUIRE(same_bits(dx_trained, dx_frozen));
-  for (auto& p : convt.parameters())
-    for (float g : p.grad) REQUIRE(g == 0.0f);
 }
 
 TEMPLATE_TEST_CASE("ConvTranspose2d parameters: names, shapes and PyTorch default init",

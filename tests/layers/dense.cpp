@@ -10,7 +10,8 @@
 
 #include "gan/core/rng.hpp"
 #include "gan/layers/init.hpp"
-#include "gan/testing/gradcheck.hpp"
+#include "gan/testing/layer_contract.hpp"
+#include "support.hpp"
 
 static_assert(gan::is_layer_v<gan::Dense<float>> && gan::is_layer_v<gan::Dense<double>>,
               "Dense must meet the layer interface");
@@ -19,19 +20,8 @@ namespace {
 
 using gan::index_t;
 using gan::Tensor;
-
-template <class T>
-Tensor<T> random_tensor(const gan::Shape& shape, gan::Rng& rng) {
-  Tensor<T> t(shape);
-  rng.fill_uniform(t, -1.0, 1.0);
-  return t;
-}
-
-template <class T>
-bool same_bits(const Tensor<T>& a, const Tensor<T>& b) {
-  return a.shape() == b.shape() &&
-         std::memcmp(a.data(), b.data(), sizeof(T) * static_cast<std::size_t>(a.size())) == 0;
-}
+using test_support::random_tensor;
+using test_support::same_bits;
 
 struct Config {
   index_t n, in, out;
@@ -40,17 +30,22 @@ struct Config {
 
 }  // namespace
 
-TEST_CASE("Dense gradients match finite differences", "[layers][dense][gradcheck]") {
+TEST_CASE("Dense meets the layer contract, gradients included", "[layers][dense][contract]") {
   gan::Rng rng(17);
   for (const Config& c : {Config{3, 7, 5, true}, Config{4, 1, 1, true}, Config{3, 7, 5, false},
                           Config{1, 6, 9, true}, Config{5, 33, 2, true}}) {
     INFO("Dense(" << c.in << "->" << c.out << ") batch " << c.n << (c.bias ? "" : " no bias"));
     gan::Dense<double> dense(c.in, c.out, c.bias);
-    const Tensor<double> x = random_tensor<double>({c.n, c.in}, rng);
-    const gan::testing::GradcheckResult r = gan::testing::check_layer_gradients(dense, x, rng);
+    const auto r =
+        gan::testing::check_layer_contract(dense, random_tensor<double>({c.n, c.in}, rng), rng);
     INFO(r.report);
     REQUIRE(r.ok);
     REQUIRE(dense.parameters().size() == (c.bias ? 2u : 1u));
+    gan::Dense<float> dense_f(c.in, c.out, c.bias);
+    const auto rf =
+        gan::testing::check_layer_contract(dense_f, random_tensor<float>({c.n, c.in}, rng), rng);
+    INFO(rf.report);
+    REQUIRE(rf.ok);
   }
 }
 
@@ -114,50 +109,6 @@ TEMPLATE_TEST_CASE("Dense forward and backward match plain loops", "[layers][den
       }
     }
   }
-}
-
-TEST_CASE("Dense backward twice doubles the parameter gradients", "[layers][dense]") {
-  gan::Rng rng(3);
-  gan::Dense<double> dense(7, 5);
-  const Tensor<double> x = random_tensor<double>({3, 7}, rng);
-  const Tensor<double> dy = random_tensor<double>({3, 5}, rng);
-  dense.forward(x);
-  const Tensor<double> dx1 = dense.backward(dy);
-  const Tensor<double> dw1 = dense.parameters()[0].grad;
-  const Tensor<double> db1 = dense.parameters()[1].grad;
-  REQUIRE(std::abs(dw1[0]) > 0);
-  REQUIRE(std::abs(db1[0]) > 0);
-  const Tensor<double>& dx2 = dense.backward(dy);
-  REQUIRE(same_bits(dx1, dx2));  // dx is overwritten, not accumulated
-  const auto params = dense.parameters();
-  for (index_t i = 0; i < dw1.size(); ++i)
-    REQUIRE(params[0].grad[i] == Approx(2 * dw1[i]).epsilon(1e-12));
-  for (index_t i = 0; i < db1.size(); ++i)
-    REQUIRE(params[1].grad[i] == Approx(2 * db1[i]).epsilon(1e-12));
-  dense.zero_grad();
-  for (double g : params[0].grad) REQUIRE(g == 0.0);
-  for (double g : params[1].grad) REQUIRE(g == 0.0);
-}
-
-TEMPLATE_TEST_CASE("Dense frozen: parameter gradients untouched, same dx", "[layers][dense]", float,
-                   double) {
-  using T = TestType;
-  gan::Rng rng(4);
-  gan::Dense<T> dense(6, 4);
-  const Tensor<T> x = random_tensor<T>({3, 6}, rng);
-  const Tensor<T> dy = random_tensor<T>({3, 4}, rng);
-  dense.forward(x);
-  const Tensor<T> dx_trained = dense.backward(dy);
-
-  // Stale gradients from an earlier step must survive a frozen backward unchanged.
-  for (auto& p : dense.parameters()) p.grad.fill(T(0.25));
-  dense.set_requires_grad(false);
-  REQUIRE_FALSE(dense.requires_grad());
-  dense.forward(x);
-  const Tensor<T>& dx_frozen = dense.backward(dy);
-  REQUIRE(same_bits(dx_trained, dx_frozen));
-  for (auto& p : dense.parameters())
-    for (T g : p.grad) REQUIRE(g == T(0.25));
 }
 
 TEMPLATE_TEST_CASE("Dense parameters: names, shapes and PyTorch default init", "[layers][dense]",

@@ -4,7 +4,8 @@
 #include <cstring>
 
 #include "gan/core/rng.hpp"
-#include "gan/testing/gradcheck.hpp"
+#include "gan/testing/layer_contract.hpp"
+#include "support.hpp"
 
 static_assert(gan::is_layer_v<gan::Flatten<float>> && gan::is_layer_v<gan::Flatten<double>>,
               "Flatten must meet the layer interface");
@@ -45,16 +46,20 @@ TEMPLATE_TEST_CASE("Flatten turns [N, C, H, W] into [N, C * H * W] and back", "[
   REQUIRE(dx(1, 127, 6, 6) == dy(1, 6271));
 }
 
-TEST_CASE("Flatten gradients match finite differences", "[layers][flatten][gradcheck]") {
+TEST_CASE("Flatten meets the layer contract, gradients included", "[layers][flatten][contract]") {
   gan::Rng rng(2);
   for (const gan::Shape& s : {gan::Shape{2, 3, 5, 7}, gan::Shape{3, 4, 2}, gan::Shape{4, 5}}) {
     INFO("x " << s.str());
     gan::Flatten<double> flatten;
-    Tensor<double> x(s);
-    rng.fill_uniform(x, -1.0, 1.0);
-    const gan::testing::GradcheckResult r = gan::testing::check_layer_gradients(flatten, x, rng);
+    const auto r = gan::testing::check_layer_contract(
+        flatten, test_support::random_tensor<double>(s, rng), rng);
     INFO(r.report);
     REQUIRE(r.ok);
+    gan::Flatten<float> flatten_f;
+    const auto rf = gan::testing::check_layer_contract(
+        flatten_f, test_support::random_tensor<float>(s, rng), rng);
+    INFO(rf.report);
+    REQUIRE(rf.ok);
   }
 }
 

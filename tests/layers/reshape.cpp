@@ -4,7 +4,8 @@
 #include <cstring>
 
 #include "gan/core/rng.hpp"
-#include "gan/testing/gradcheck.hpp"
+#include "gan/testing/layer_contract.hpp"
+#include "support.hpp"
 
 static_assert(gan::is_layer_v<gan::Reshape<float>> && gan::is_layer_v<gan::Reshape<double>>,
               "Reshape must meet the layer interface");
@@ -46,7 +47,7 @@ TEMPLATE_TEST_CASE("Reshape views [2, 6272] as [2, 128, 7, 7] and back", "[layer
   REQUIRE(dx(0, 6271) == dy(0, 127, 6, 6));
 }
 
-TEST_CASE("Reshape gradients match finite differences", "[layers][reshape][gradcheck]") {
+TEST_CASE("Reshape meets the layer contract, gradients included", "[layers][reshape][contract]") {
   gan::Rng rng(2);
   struct Case {
     gan::Shape target, in;
@@ -55,11 +56,15 @@ TEST_CASE("Reshape gradients match finite differences", "[layers][reshape][gradc
                         Case{{1}, {4, 1}}}) {
     INFO("target " << c.target.str() << ", x " << c.in.str());
     gan::Reshape<double> reshape(c.target);
-    Tensor<double> x(c.in);
-    rng.fill_uniform(x, -1.0, 1.0);
-    const gan::testing::GradcheckResult r = gan::testing::check_layer_gradients(reshape, x, rng);
+    const auto r = gan::testing::check_layer_contract(
+        reshape, test_support::random_tensor<double>(c.in, rng), rng);
     INFO(r.report);
     REQUIRE(r.ok);
+    gan::Reshape<float> reshape_f(c.target);
+    const auto rf = gan::testing::check_layer_contract(
+        reshape_f, test_support::random_tensor<float>(c.in, rng), rng);
+    INFO(rf.report);
+    REQUIRE(rf.ok);
   }
 }
 

@@ -2,7 +2,8 @@
 
 #include <catch2/catch.hpp>
 
-#include "gan/testing/gradcheck.hpp"
+#include "gan/testing/layer_contract.hpp"
+#include "support.hpp"
 
 namespace {
 
@@ -137,35 +138,18 @@ TEST_CASE("Sequential passes shape errors from the layer that refuses", "[layers
                                             Catch::Contains("[5, 4]"));
 }
 
-TEST_CASE("Sequential backward twice doubles gradients; frozen skips them",
-          "[layers][sequential]") {
-  gan::Sequential net{Affine<double>(3), Square<double>()};
-  gan::Tensor<double> x({4, 3}), dy({4, 3});
-  gan::Rng rng(3);
-  rng.fill_uniform(x, -1, 1);
-  rng.fill_uniform(dy, -1, 1);
-  net.zero_grad();
-  net.forward(x);
-  net.backward(dy);
-  const gan::Tensor<double> once = net.parameters()[0].grad;
-  net.backward(dy);
-  for (gan::index_t i = 0; i < once.size(); ++i)
-    REQUIRE(net.parameters()[0].grad[i] == Approx(2 * once[i]).epsilon(1e-12));
-
-  net.zero_grad();
-  net.set_requires_grad(false);
-  net.forward(x);
-  const auto& dx = net.backward(dy);
-  REQUIRE(dx.size() == 12);
-  for (double g : net.parameters()[0].grad) REQUIRE(g == 0.0);
-}
-
-TEST_CASE("Sequential passes a gradient check", "[layers][sequential][gradcheck]") {
+TEST_CASE("Sequential meets the layer contract, gradients included",
+          "[layers][sequential][contract]") {
   gan::Sequential net{Affine<double>(5), Square<double>(), Affine<double>(5)};
-  gan::Tensor<double> x({3, 5});
   gan::Rng rng(11);
-  rng.fill_uniform(x, -1, 1);
-  const auto result = gan::testing::check_layer_gradients(net, x, rng);
-  INFO(result.report);
-  REQUIRE(result.ok);
+  const auto r = gan::testing::check_layer_contract(
+      net, test_support::random_tensor<double>({3, 5}, rng), rng);
+  INFO(r.report);
+  REQUIRE(r.ok);
+  REQUIRE(r.gradients_checked);
+  gan::Sequential net_f{Affine<float>(5), Square<float>(), Affine<float>(5)};
+  const auto rf = gan::testing::check_layer_contract(
+      net_f, test_support::random_tensor<float>({3, 5}, rng), rng);
+  INFO(rf.report);
+  REQUIRE(rf.ok);
 }
