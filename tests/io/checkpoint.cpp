@@ -1,6 +1,9 @@
 #include <catch2/catch.hpp>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <limits>
+#include <nlohmann/json.hpp>
 
 #include "gan/gan.hpp"
 #include "gan/io.hpp"
@@ -161,4 +164,82 @@ TEST_CASE("A corrupt or mismatched checkpoint is refused and the model is untouc
   gan::load_checkpoint(good, fresh);
   REQUIRE(same(fresh, snapshot(mlp)));
   REQUIRE(fresh.steps() == 2);
+}
+
+TEST_CASE("No checkpoint holds a NaN: save refuses it, load names the tensor",
+          "[io][checkpoint][finite]") {
+  const test_support::TempDir temp("gan_checkpoint_finite");
+  const std::string path = temp / "latest.safetensors";
+  auto g = gan::nets::mlp28_generator<float>();
+  auto d = gan::nets::mlp28_discriminator<float>();
+  gan::Trainer trainer(g, d);
+  run(trainer, 1, false);
+  gan::save_checkpoint(path, trainer);
+  const std::string good = test_support::read_file(path);
+
+  // A diverged run: one weight is NaN. The save is refused before anything is written.
+  g.parameters()[2].value[17] = std::numeric_limits<float>::quiet_NaN();
+  REQUIRE(g.parameters()[2].name == "2.weight");
+  REQUIRE_THROWS_WITH(gan::save_checkpoint(path, trainer),
+                      Catch::Contains("cannot write '" + path + "'") &&
+                          Catch::Contains("tensor 'generator.2.weight' holds a non-finite value "
+                                          "(nan at element 17 of 16384); nothing was written"));
+  REQUIRE(test_support::read_file(path) == good);
+  REQUIRE(temp.entries() == 1);
+
+  // A file whose Adam moment holds an infinity (written by hand): refused by name, and the
+  // trainer that was asked to load it is unchanged.
+  std::string bad = good;
+  const std::uint64_t header_len = [&] {
+    std::uint64_t n = 0;
+    for (int i = 7; i >= 0; --i)
+      n = (n << 8) | static_cast<unsigned char>(bad[static_cast<std::size_t>(i)]);
+    return n;
+  }();
+  const auto header = nlohmann::json::parse(bad.substr(8, header_len));
+  const auto begin = header["optimizer_d.1.weight.exp_avg"]["data_offsets"][0].get<std::size_t>();
+  const float inf = std::numeric_limits<float>::infinity();
+  std::memcpy(&bad[8 + header_len + begin + 4 * 5], &inf, 4);
+  REQUIRE(test_support::write_file(temp / "bad.safetensors", bad));
+  auto g2 = gan::nets::mlp28_generator<float>();
+  auto d2 = gan::nets::mlp28_discriminator<float>();
+  gan::Trainer fresh(g2, d2);
+  const auto before = snapshot(fresh);
+  REQUIRE_THROWS_WITH(gan::load_checkpoint(temp / "bad.safetensors", fresh),
+                      Catch::Contains("cannot load 1 of") &&
+                          Catch::Contains("tensor 'optimizer_d.1.weight.exp_avg' holds a "
+                                          "non-finite value (inf) at element 5 of"));
+  REQUIRE(same(fresh, before));
+  REQUIRE(fresh.steps() == 0);
+}
+
+TEST_CASE("A checkpoint's bad metadata is refused in a message of readable length",
+          "[io][checkpoint][errors]") {
+  const test_support::TempDir temp("gan_checkpoint_meta");
+  auto g = gan::nets::mlp28_generator<float>();
+  auto d = gan::nets::mlp28_discriminator<float>();
+  gan::Trainer trainer(g, d);
+  // A 1 MB step count and a 1 MB format: the messages quote only their beginnings.
+  const std::string huge(1 << 20, '7');
+  gan::save_checkpoint(temp / "step.safetensors", trainer, {});
+  auto f = gan::load_safetensors(temp / "step.safetensors");
+  std::map<std::string, std::string> meta = f.metadata();
+  meta["step"] = huge + "x";
+  std::vector<std::pair<std::string, const gan::Tensor<float>*>> tensors;
+  for (auto& b : trainer.state_tensors()) tensors.emplace_back(b.name, &b.value);
+  gan::save_safetensors<float>(temp / "step.safetensors", tensors, meta);
+  meta["step"] = "0";
+  meta["gan.format"] = huge;
+  gan::save_safetensors<float>(temp / "format.safetensors", tensors, meta);
+  for (const char* name : {"step.safetensors", "format.safetensors"}) {
+    std::string message;
+    try {
+      gan::load_checkpoint(temp / name, trainer);
+    } catch (const gan::Error& e) {
+      message = e.what();
+    }
+    INFO(message.substr(0, 500));
+    REQUIRE_THAT(message, Catch::Contains(name) && Catch::Contains("..."));
+    REQUIRE(message.size() < 500);
+  }
 }

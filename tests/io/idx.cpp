@@ -1,10 +1,13 @@
 #include "gan/io/idx.hpp"
 
+#include <sys/wait.h>
 #include <unistd.h>
 #include <zlib.h>
 
 #include <catch2/catch.hpp>
 #include <cstdint>
+#include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -202,4 +205,108 @@ TEST_CASE("the bundled MNIST digits load as 10000 images with labels 0..9", "[io
     classes.insert(l);
   }
   REQUIRE(classes.size() == 10);
+}
+
+TEST_CASE("read_idx refuses a claim larger than IdxLimits::max_bytes before allocating it",
+          "[io][idx][limits]") {
+  TempDir dir("gan_io_idx");
+  // The issue's gzip bomb, scaled down: a header claiming 2^31 images of 28 x 28 followed by
+  // 64 MiB of zeros (64 KB gzip'd). It used to be read until memory ran out; now the header
+  // alone is refused.
+  Bytes bomb = idx_bytes(0x08, {1u << 31, 28, 28}, {});
+  bomb.resize(bomb.size() + (std::size_t{64} << 20), 0);
+  write_gz(dir / "bomb.gz", bomb);
+  write_raw(dir / "claim", idx_bytes(0x08, {1u << 31, 28, 28}, counting(100)));
+  for (const char* name : {"bomb.gz", "claim"})
+    REQUIRE_THROWS_WITH(
+        gan::read_idx_images<float>(dir / name),
+        Catch::Equals("idx: '" + (dir / name) +
+                      "' claims 1683627180048 bytes (dimensions [2147483648, 28, 28]), more than "
+                      "the limit of 1073741824 bytes (gan::IdxLimits::max_bytes)"));
+
+  // A lower limit refuses a real file, and the same file loads under a limit just as big.
+  write_gz(dir / "labels.gz", idx_bytes(0x08, {1000}, counting(1000)));
+  gan::IdxLimits tight;
+  tight.max_bytes = 1007;
+  REQUIRE_THROWS_WITH(gan::read_idx_labels(dir / "labels.gz", tight),
+                      Catch::Contains("claims 1008 bytes (dimensions [1000]), more than the limit "
+                                      "of 1007 bytes"));
+  tight.max_bytes = 1008;
+  REQUIRE(gan::read_idx_labels(dir / "labels.gz", tight).size() == 1000);
+}
+
+TEST_CASE("read_idx checks a claim against what the file can hold before allocating it",
+          "[io][idx][limits]") {
+  TempDir dir("gan_io_idx");
+  gan::IdxLimits huge;
+  huge.max_bytes = std::uint64_t{1} << 42;
+  // Raw: the file's size is the whole story.
+  write_raw(dir / "raw", idx_bytes(0x08, {1u << 31, 28, 28}, counting(100)));
+  REQUIRE_THROWS_WITH(gan::read_idx(dir / "raw", huge),
+                      Catch::Equals("idx: '" + (dir / "raw") +
+                                    "' truncated: expected 1683627180048 bytes, read 116"));
+  // gzip: deflate expands at most 1032:1, so a 2 MB file cannot hold 1.7 TB.
+  Bytes bomb = idx_bytes(0x08, {1u << 31, 28, 28}, {});
+  bomb.resize(bomb.size() + (std::size_t{16} << 20), 0);
+  write_gz(dir / "bomb.gz", bomb);
+  REQUIRE_THROWS_WITH(gan::read_idx(dir / "bomb.gz", huge),
+                      Catch::Contains("bomb.gz' truncated: expected 1683627180048 bytes "
+                                      "(dimensions [2147483648, 28, 28]), more than a ") &&
+                          Catch::EndsWith("-byte gzip file can hold (deflate expands at most "
+                                          "1032:1)"));
+}
+
+TEST_CASE("read_idx's memory follows the stream, not the header's claim", "[io][idx][limits]") {
+  TempDir dir("gan_io_idx");
+  // 900 MB claimed, within the limit and within what a 1 MB gzip file might hold; the
+  // stream ends after 1 MB of (incompressible) pixels. Reading it in a child process, whose
+  // peak resident memory is then its own, must cost about what was read, not 900 MB.
+  std::mt19937 gen(7);
+  Bytes payload(1 << 20);
+  for (auto& b : payload) b = static_cast<std::uint8_t>(gen());
+  write_gz(dir / "short.gz", idx_bytes(0x08, {900u * 1000u, 1000}, payload));
+  const pid_t child = ::fork();
+  if (child == 0) {
+    const auto resident_kb = [](const char* field) {
+      std::ifstream status("/proc/self/status");
+      std::string line;
+      while (std::getline(status, line))
+        if (line.rfind(field, 0) == 0) return std::stol(line.substr(std::strlen(field)));
+      return -1L;
+    };
+    const long before = resident_kb("VmRSS:");
+    std::string message;
+    try {
+      gan::read_idx(dir / "short.gz");
+    } catch (const gan::Error& e) {
+      message = e.what();
+    }
+    const long grown_mb = (resident_kb("VmHWM:") - before) / 1024;
+    const bool truncated =
+        message.find("truncated: expected 900000012 bytes, read") != std::string::npos;
+    // 300 MB: far below the claim, above what a sanitizer's shadow memory adds.
+    if (!truncated || before <= 0 || grown_mb >= 300)
+      std::fprintf(stderr, "read_idx: grew by %ld MB (from %ld kB): %s\n", grown_mb, before,
+                   message.c_str());
+    ::_exit(truncated && before > 0 && grown_mb < 300 ? 0 : 1);
+  }
+  int status = 0;
+  REQUIRE(::waitpid(child, &status, 0) == child);
+  REQUIRE(WIFEXITED(status));
+  REQUIRE(WEXITSTATUS(status) == 0);
+}
+
+TEST_CASE("read_idx refuses a gzip stream cut before its trailer", "[io][idx]") {
+  // Found by fuzz_idx_gzip: with the CRC-32 and length missing but every byte of the
+  // payload present, the file used to load, unverified.
+  TempDir dir("gan_io_idx");
+  write_gz(dir / "whole.gz", idx_bytes(0x08, {8}, counting(8)));
+  const Bytes whole = read_raw(dir / "whole.gz");
+  for (long cut : {1L, 4L, 8L}) {
+    write_raw(dir / "cut.gz", Bytes(whole.begin(), whole.end() - cut));
+    REQUIRE_THROWS_WITH(gan::read_idx(dir / "cut.gz"),
+                        Catch::Contains("cut.gz' truncated: the gzip stream ends before its "
+                                        "trailer (CRC-32 and length)"));
+  }
+  REQUIRE(gan::read_idx_labels(dir / "whole.gz") == counting(8));
 }

@@ -4,12 +4,15 @@
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
+#include <cmath>
 #include <csignal>
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "support.hpp"
@@ -246,4 +249,189 @@ TEST_CASE("a failed save throws and leaves the previous file as it was", "[io][s
   REQUIRE_THROWS_WITH(gan::save_safetensors<float>(path, {{"t", &null_free}, {"t", &null_free}}),
                       Catch::Contains("'t' appears twice"));
   REQUIRE(read_file(path) == before);
+}
+
+TEST_CASE("load_safetensors refuses hostile headers with short messages", "[io][safetensors]") {
+  TempDir dir("gan_io_st");
+  const auto message = [&](const std::string& name, const std::string& bytes) {
+    write_all(dir / name, bytes);
+    try {
+      gan::load_safetensors(dir / name);
+    } catch (const gan::Error& e) {
+      return std::string(e.what());
+    }
+    FAIL("'" << name << "' loaded");
+    return std::string();
+  };
+  const auto short_message = [&](const std::string& name, const std::string& bytes,
+                                 const std::string& why) {
+    const std::string m = message(name, bytes);
+    INFO(m.substr(0, 400));
+    REQUIRE_THAT(
+        m, Catch::StartsWith("safetensors: '" + (dir / name) + "': ") && Catch::Contains(why));
+    REQUIRE(m.size() < 400 + (dir / name).size());
+  };
+
+  // Header lengths that cannot be: 2^63, 2^64 - 1; offsets beyond the file.
+  short_message("len63", u64_le(std::uint64_t{1} << 63) + "{}",
+                "header length 9223372036854775808 exceeds the 2 bytes after it");
+  short_message("len64", u64_le(~std::uint64_t{0}) + "{}",
+                "header length 18446744073709551615 exceeds the 2 bytes after it");
+  short_message("far",
+                file_with(R"({"w":{"dtype":"F32","shape":[2],"data_offsets":[18446744073709551608,)"
+                          R"(18446744073709551615]}})",
+                          8),
+                "data_offsets [18446744073709551608, 18446744073709551615] lie outside the "
+                "8-byte data section");
+
+  // Nesting 100,000 deep in shape, data_offsets or metadata: the stack used to overflow
+  // (SIGSEGV) while the error message serialised the value.
+  const std::string deep = std::string(100000, '[') + std::string(100000, ']');
+  short_message(
+      "deep-shape",
+      file_with(R"({"w":{"dtype":"F32","shape":)" + deep + R"(,"data_offsets":[0,0]}})", 0),
+      "the JSON header nests deeper than 8 levels (at byte 34); a safetensors header "
+      "needs 3");
+  short_message("deep-offsets",
+                file_with(R"({"w":{"dtype":"F32","shape":[],"data_offsets":)" + deep + "}}", 4),
+                "nests deeper than 8 levels");
+  short_message("deep-meta", file_with(R"({"__metadata__":{"k":)" + deep + "}}", 0),
+                "nests deeper than 8 levels");
+  // Brackets inside strings do not count, and a shallow non-integer is quoted by its kind.
+  short_message(
+      "brackets",
+      file_with(R"({"w[[[[[[[[[[":{"dtype":"F32","shape":[[[1]]],"data_offsets":[0,4]}})", 4),
+      "tensor 'w[[[[[[[[[[' shape entry is not a non-negative integer: an array of 1 "
+      "elements");
+
+  // Values echoed in messages are cut: a 10,000-deep shape used to become a 20 KB line.
+  const std::string long_name(100000, 'n');
+  short_message(
+      "long-name",
+      file_with("{\"" + long_name + R"(":{"dtype":"F128","shape":[],"data_offsets":[0,0]}})", 0),
+      "tensor '" + std::string(80, 'n') + "...' has unknown dtype 'F128'");
+  short_message("long-dtype",
+                file_with(R"({"w":{"dtype":")" + std::string(5000, 'F') +
+                              R"(","shape":[],"data_offsets":[0,0]}})",
+                          0),
+                "tensor 'w' has unknown dtype 'FFFFFFFFFFFFFFFF...'");
+  short_message("long-string",
+                file_with(R"({"w":{"dtype":"F32","shape":[")" + std::string(5000, 's') +
+                              R"("],"data_offsets":[0,4]}})",
+                          4),
+                "not a non-negative integer: \"ssssssss");
+  short_message("long-meta",
+                file_with(R"({"__metadata__":{")" + std::string(5000, 'k') + R"(":[1,2,3]}})", 0),
+                "is not a string but an array of 3 elements");
+  // nlohmann's parse errors quote the last token read, here a 10,000-byte string with an
+  // invalid UTF-8 byte (found by fuzz_safetensors and fuzz_checkpoint).
+  short_message("bad-utf8", file_with("{\"" + std::string(10000, 'x') + "\xff\": 1}", 0),
+                "invalid JSON header: [json.exception.parse_error.101]");
+  short_message("unterminated", file_with("{\"" + std::string(10000, 'x'), 0),
+                "invalid JSON header");
+
+  // Shapes whose size overflows, even when a zero dimension makes them empty.
+  short_message(
+      "huge",
+      file_with(R"({"w":{"dtype":"U8","shape":[4611686018427387904,4],"data_offsets":[0,0]}})", 0),
+      "tensor 'w' has an impossibly large shape: dimension 1 = 4 after [4611686018427387904]");
+  short_message(
+      "huge-empty",
+      file_with(R"({"w":{"dtype":"U8","shape":[0,4611686018427387904,4],"data_offsets":[0,0]}})",
+                0),
+      "tensor 'w' has an impossibly large shape: dimension 2 = 4 after [0, "
+      "4611686018427387904]");
+  std::string rank_1000 = "[";
+  for (int i = 0; i < 1000; ++i) rank_1000 += (i ? ",1" : "1");
+  short_message(
+      "rank-1000",
+      file_with(R"({"w":{"dtype":"F32","shape":)" + rank_1000 + R"(],"data_offsets":[0,8]}})", 8),
+      "(F32 [1, 1, 1, 1, 1, 1, 1, 1, ... (rank 1000)]) needs 4 bytes, but its "
+      "data_offsets [0, 8] span 8");
+
+  // A wrong dtype for the bytes it has, and tensors that overlap.
+  short_message("dtype-size",
+                file_with(R"({"w":{"dtype":"F64","shape":[3],"data_offsets":[0,12]}})", 12),
+                "tensor 'w' (F64 [3]) needs 24 bytes, but its data_offsets [0, 12] span 12");
+  short_message("overlap",
+                file_with(R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},)"
+                          R"("b":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}})",
+                          12),
+                "tensors 'a' and 'b' overlap in the data section");
+}
+
+TEST_CASE("a header longer than 100 MB is refused before it is read", "[io][safetensors]") {
+  TempDir dir("gan_io_st");
+  // A sparse 200 MB file: nothing of it is ever allocated, the length alone is refused.
+  const std::string path = dir / "sparse";
+  write_all(path, u64_le(150'000'000));
+  fs::resize_file(path, 200'000'000);
+  REQUIRE_THROWS_WITH(gan::load_safetensors(path),
+                      Catch::Contains("header length 150000000 exceeds the 100 MB limit"));
+}
+
+TEMPLATE_TEST_CASE("save_safetensors refuses a NaN or an infinity and writes nothing",
+                   "[io][safetensors][finite]", float, double) {
+  using T = TestType;
+  TempDir dir("gan_io_st");
+  const std::string path = dir / "latest.safetensors";
+  const auto good = counting<T>({4}, T(1));
+  gan::save_safetensors<T>(path, {{"good", &good}}, {{"step", "1"}});
+  const std::string before = read_file(path);
+  for (const T bad : {std::numeric_limits<T>::quiet_NaN(), std::numeric_limits<T>::infinity(),
+                      -std::numeric_limits<T>::infinity()}) {
+    auto weights = counting<T>({2, 3}, T(0.5));
+    weights[4] = bad;
+    const std::string shown = std::isnan(bad) ? "nan" : bad > 0 ? "inf" : "-inf";
+    REQUIRE_THROWS_WITH(gan::save_safetensors<T>(path, {{"good", &good}, {"0.weight", &weights}}),
+                        Catch::Equals("safetensors: cannot write '" + path +
+                                      "': tensor '0.weight' holds a "
+                                      "non-finite value (" +
+                                      shown + " at element 4 of 6); nothing was written"));
+    REQUIRE(read_file(path) == before);
+    REQUIRE(dir.entries() == 1);
+  }
+}
+
+TEMPLATE_TEST_CASE("copy_to and load_into refuse non-finite values, naming the tensor",
+                   "[io][safetensors][finite]", float, double) {
+  using T = TestType;
+  TempDir dir("gan_io_st");
+  // F32 bits 7FC00000 (NaN) at element 1 of "b", F64 1e300 and inf in "c" and "d".
+  std::string data = std::string(8, '\0');
+  const float f32[2] = {1.0f, std::numeric_limits<float>::quiet_NaN()};
+  const double f64[2] = {2.0, 1e300};
+  const double inf[1] = {-std::numeric_limits<double>::infinity()};
+  data.append(reinterpret_cast<const char*>(f32), 8);
+  data.append(reinterpret_cast<const char*>(f64), 16);
+  data.append(reinterpret_cast<const char*>(inf), 8);
+  const std::string header = R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},)"
+                             R"("b":{"dtype":"F32","shape":[2],"data_offsets":[8,16]},)"
+                             R"("c":{"dtype":"F64","shape":[2],"data_offsets":[16,32]},)"
+                             R"("d":{"dtype":"F64","shape":[1],"data_offsets":[32,40]}})";
+  write_all(dir / "bad", u64_le(header.size()) + header + data);
+  const gan::SafetensorsFile f = gan::load_safetensors(dir / "bad");
+
+  gan::Tensor<T> a({2}), b({2}), c({2}), d({1});
+  a.fill(T(-7));
+  REQUIRE_THROWS_WITH(
+      f.copy_to("b", b),
+      Catch::EndsWith("tensor 'b' holds a non-finite value (nan) at element 1 of 2"));
+  REQUIRE_THROWS_WITH(
+      f.copy_to("d", d),
+      Catch::EndsWith("tensor 'd' holds a non-finite value (-inf) at element 0 of 1"));
+  if constexpr (std::is_same_v<T, float>) {
+    REQUIRE_THROWS_WITH(f.copy_to("c", c),
+                        Catch::EndsWith("tensor 'c' holds 1e+300, too large for F32 at element 1 "
+                                        "of 2"));
+  } else {
+    f.copy_to("c", c);
+    REQUIRE(c[1] == 1e300);
+  }
+  REQUIRE_THROWS_WITH(gan::load_into<T>(f, {{"a", &a}, {"b", &b}}),
+                      Catch::Contains("cannot load 1 of 2 tensors, none loaded: tensor 'b' holds "
+                                      "a non-finite value (nan)"));
+  REQUIRE(a[0] == T(-7));
+  f.copy_to("a", a);
+  REQUIRE(a[1] == T(0));
 }
