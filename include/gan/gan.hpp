@@ -3,6 +3,7 @@
 
 #include "gan/core/error.hpp"
 #include "gan/core/parallel.hpp"
+#include "gan/core/parameter.hpp"
 #include "gan/core/rng.hpp"
 #include "gan/core/shape.hpp"
 #include "gan/core/simd.hpp"

@@ -21,8 +21,8 @@
 #include <utility>
 #include <vector>
 
+#include "gan/core/parameter.hpp"
 #include "gan/io/safetensors.hpp"
-#include "gan/layers/layer.hpp"
 
 namespace gan {
 

@@ -10,6 +10,7 @@
 ///   std::vector<Buffer<T>> buffers();               // state that is not trained
 ///   void zero_grad(); void train(bool); void eval(); void set_requires_grad(bool);
 ///   std::string name() const;                       // "Conv2d(1->64, k=4, s=2, p=1)"
+/// Parameter and Buffer live in core/parameter.hpp (included here).
 /// LayerBase<T> supplies the modes and the empty defaults, so parameter-free layers
 /// only write forward, backward, output_shape and name. is_layer_v<L> checks it all.
 
@@ -20,25 +21,11 @@
 #include <vector>
 
 #include "gan/core/error.hpp"
+#include "gan/core/parameter.hpp"
 #include "gan/core/shape.hpp"
 #include "gan/core/tensor.hpp"
 
 namespace gan {
-
-/// A trainable tensor of a layer and its gradient, named as in PyTorch ("weight").
-template <class T>
-struct Parameter {
-  std::string name;
-  Tensor<T>& value;
-  Tensor<T>& grad;
-};
-
-/// A tensor of state that is saved but not trained ("running_mean").
-template <class T>
-struct Buffer {
-  std::string name;
-  Tensor<T>& value;
-};
 
 /// Modes and defaults shared by every layer. Not polymorphic: composition is by
 /// templates (Sequential), so there is no virtual call on the hot path.

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "gan/core/error.hpp"
-#include "gan/layers/layer.hpp"
+#include "gan/core/parameter.hpp"
 
 namespace gan::detail {
 

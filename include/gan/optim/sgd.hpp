@@ -29,9 +29,9 @@
 #include <vector>
 
 #include "gan/core/parallel.hpp"
+#include "gan/core/parameter.hpp"
 #include "gan/core/simd.hpp"
 #include "gan/core/tensor.hpp"
-#include "gan/layers/layer.hpp"
 #include "gan/optim/check.hpp"
 
 namespace gan {
