@@ -8,7 +8,7 @@
 // FLOPs = 2 x MACs, MACs as torch_dcgan28.py's conv_macs: N*C_out*H_out*W_out*C_in*K*K for a
 // convolution, the same count of the equivalent convolution for a transposed one, in every
 // direction. Run: GAN_PEAK_GFLOPS=246,487 ./bench_conv (see bench_util.hpp), beside
-// /usr/bin/python3 ../shared/bench/torch_dcgan28.py layers --threads 2.
+// /usr/bin/python3 bench/torch_dcgan28.py layers --threads 2.
 
 #include <random>
 #include <string>

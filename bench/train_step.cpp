@@ -1,13 +1,15 @@
 // One full GAN training step (Trainer::step: D on a real and a fake batch, then G, both
 // with Adam) at batch 64, on 1 and every thread, reporting images/s and GFLOP/s:
 //   dcgan28      the benchmark reference net with BCE on probabilities, exactly the
-//                network, loss and optimiser of ../shared/bench/torch_dcgan28.py train
+//                network, loss and optimiser of bench/torch_dcgan28.py train
 //                (10.29 GFLOP per step: its FLOP count, 2 x MACs of the conv and dense
 //                layers in all three directions);
-//   dcgan28_bn   mnist_gan's default model (BatchNorm in G, logits D).
+//   dcgan28_bn   the generator with BatchNorm2d(64) (that of mnist_gan's default model)
+//                against the discriminator without the final Sigmoid, trained with BCE on
+//                logits (dcgan28_logits_discriminator).
 // Run beside PyTorch, in the same session (scripts/bench.sh does both):
 //   ./bench_train_step
-//   /usr/bin/python3 ../shared/bench/torch_dcgan28.py train --threads 2
+//   /usr/bin/python3 bench/torch_dcgan28.py train --threads 2
 
 #include <vector>
 

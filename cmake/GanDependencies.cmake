@@ -4,7 +4,8 @@ include(CMakeFindDependencyMacro)
 find_dependency(Eigen3 3.4 NO_MODULE)
 find_dependency(xsimd)
 # Debian's xsimd 8.1 exports a link item "xtl" that nothing defines, so every link
-# fails with "cannot find -lxtl" (CONVENTIONS.md). xsimd is header-only: drop it.
+# fails with "cannot find -lxtl" (docs/architecture.md, "Dependencies"). xsimd is
+# header-only: drop it.
 get_target_property(_gan_xsimd_links xsimd INTERFACE_LINK_LIBRARIES)
 if(_gan_xsimd_links)
   list(REMOVE_ITEM _gan_xsimd_links xtl)

@@ -5,8 +5,8 @@
 #   scripts/bench.sh                      everything (~10 minutes)
 #   scripts/bench.sh train                the training step only (ours + PyTorch)
 #   scripts/bench.sh conv                 the conv kernels only (ours + PyTorch)
-# PyTorch's side needs python3-torch and torch_dcgan28.py (the peer benchmark: set
-# TORCH_BENCH=path, default ../shared/bench/torch_dcgan28.py); it is skipped without them.
+# PyTorch's side needs python3-torch and the peer benchmark bench/torch_dcgan28.py (another
+# one: TORCH_BENCH=path); it is skipped without them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 what=${1:-all}
@@ -16,7 +16,7 @@ cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DGAN_BUILD_BENCHMARKS=ON >/dev/n
 cmake --build build -j "$(nproc)" --target bench_peak bench_train_step bench_conv
 threads=$(nproc)
 
-torch_bench=${TORCH_BENCH:-../shared/bench/torch_dcgan28.py}
+torch_bench=${TORCH_BENCH:-bench/torch_dcgan28.py}
 torch_run() {
   if [[ ! -f "$torch_bench" ]] || ! /usr/bin/python3 -c "import torch" 2>/dev/null; then
     echo "(PyTorch side skipped: no $torch_bench or no python3-torch)"

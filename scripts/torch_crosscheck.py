@@ -5,7 +5,7 @@
 
 Loads the weights with our own safetensors reader (scripts/safetensors_check.py; the
 `safetensors` package is not in Debian), builds the same nets as torch.nn.Sequential (the
-reference definition of ../shared/bench/torch_dcgan28.py), runs the generator's
+reference definition of bench/torch_dcgan28.py), runs the generator's
 non-saturating loss BCE(D(G(z)), 1) forward and backward, and compares outputs and every
 parameter gradient. Exits 1 if any relative error exceeds 1e-9 (the export is float64).
 """

@@ -145,6 +145,11 @@ TEST_CASE("Conv2d names itself and rejects bad shapes with the expected and actu
 
   const Tensor<float> wrong_channels({64, 3, 28, 28});
   REQUIRE_THROWS_AS(conv.forward(wrong_channels), gan::Error);
+  // The message docs/layers.md quotes, word for word.
+  REQUIRE_THROWS_WITH(
+      conv.forward(wrong_channels),
+      Catch::Equals(
+          "Conv2d(1->64, k=4, s=2, p=1): expected input [N, 1, H, W], got [64, 3, 28, 28]"));
   REQUIRE_THROWS_WITH(conv.forward(wrong_channels), name && Catch::Contains("[N, 1, H, W]") &&
                                                         Catch::Contains("[64, 3, 28, 28]"));
   REQUIRE_THROWS_WITH(conv.output_shape({64, 784}),

@@ -1,5 +1,5 @@
 #pragma once
-/// The one place with `#pragma omp` (DESIGN.md). parallel_for splits [begin, end)
+/// The one place with `#pragma omp` (docs/architecture.md). parallel_for splits [begin, end)
 /// into contiguous static chunks, one per thread, so a given thread count always
 /// assigns the same work. Inside an already parallel region it runs serially: one
 /// level of parallelism at a time, never nested. Without OpenMP it is a plain loop.

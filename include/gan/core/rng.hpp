@@ -1,7 +1,7 @@
 #pragma once
 /// Rng: a seeded random source that gives the same numbers on every platform.
 /// std::normal_distribution differs between standard libraries, so uniforms and
-/// normals are drawn here from std::mt19937_64 directly (CONVENTIONS.md, rule 9):
+/// normals are drawn here from std::mt19937_64 directly (docs/architecture.md, "Determinism"):
 /// uniforms from the top 53 (double) or 24 (float) bits, normals by the Box-Muller
 /// transform (Box & Muller 1958), keeping the second value of each pair.
 /// state() / set_state() save and restore everything, for bit-exact resumed training.

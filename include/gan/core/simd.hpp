@@ -1,7 +1,7 @@
 #pragma once
-/// The one place that includes xsimd (DESIGN.md). Element-wise loops are written once
+/// The one place that includes xsimd (docs/architecture.md). Element-wise loops are written once
 /// as a generic lambda and run by transform(): on full xsimd batches first, then on
-/// the scalar tail in the same function (CONVENTIONS.md, rule 10). The math helpers
+/// the scalar tail in the same function (docs/architecture.md, "House rules"). The math helpers
 /// below take either a batch or a scalar, so the same lambda serves both.
 
 #include <cmath>

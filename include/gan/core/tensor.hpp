@@ -1,8 +1,8 @@
 #pragma once
 /// Tensor<T>: an owning, contiguous, row-major array of rank 0..4 on 64-byte aligned
 /// storage. resize() reuses the storage whenever it is large enough, so a layer's
-/// buffers are mapped once and reused by every step (DESIGN.md, performance rules).
-/// matrix() gives an Eigen view for GEMM-shaped work without copying.
+/// buffers are mapped once and reused by every step (docs/architecture.md, "No steady-state
+/// allocation"). matrix() gives an Eigen view for GEMM-shaped work without copying.
 
 #include <Eigen/Core>
 #include <algorithm>

@@ -17,7 +17,7 @@
 ///
 /// stb_image_write is compiled into this header with static linkage
 /// (STB_IMAGE_WRITE_STATIC), so every translation unit gets a private copy and no
-/// symbol clashes at link time (CONVENTIONS.md).
+/// symbol clashes at link time (docs/architecture.md, "Dependencies").
 
 #include <algorithm>
 #include <cmath>

@@ -19,7 +19,7 @@
 /// C_in*K*K <= conv_detail::small_rows (e.g. one input channel), all three run the
 /// register-blocked loops of conv2d_small.hpp on col instead.
 ///
-/// A transposed convolution is this convolution read backwards (DESIGN.md): with the
+/// A transposed convolution is this convolution read backwards (docs/architecture.md): with the
 /// geometry of the convolution that maps its output back to its input, its forward is
 /// conv2d_backward_data, its backward-data is conv2d_forward (bias nullptr) and its weight
 /// gradient is conv2d_backward_weights with x and dy swapped.
