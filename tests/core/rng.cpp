@@ -22,9 +22,9 @@ TEST_CASE("Rng::set_state refuses a malformed or non-finite state", "[core][rng]
   gan::Rng b(2);
   const double before = gan::Rng(b).normal();
   // A cached normal of nan or inf would make every later draw of noise non-finite.
-  for (const std::string& bad : {words + " nan", words + " inf", words + " -inf",
-                                 words + " 0x1p+9999", words + " 1.5junk", good + " extra",
-                                 words, std::string("12 34"), std::string()}) {
+  for (const std::string& bad :
+       {words + " nan", words + " inf", words + " -inf", words + " 0x1p+9999", words + " 1.5junk",
+        good + " extra", words, std::string("12 34"), std::string()}) {
     INFO("'" << bad.substr(bad.size() > 40 ? bad.size() - 40 : 0) << "'");
     REQUIRE_THROWS_WITH(b.set_state(bad), "Rng::set_state: malformed state string");
   }
