@@ -27,6 +27,12 @@ torch_run() {
       OPENBLAS_NUM_THREADS=1 OPENBLAS_CORETYPE=SkylakeX OMP_NUM_THREADS="$threads" \
       /usr/bin/python3 "$torch_bench" "$1" --threads "$threads"
   if [[ "$1" == train ]]; then
+    for size in 32 64; do
+      echo "== PyTorch dcgan${size}_rgb train, tuned (bench/torch_dcgan.py)"
+      env MALLOC_TRIM_THRESHOLD_=1000000000 MALLOC_MMAP_THRESHOLD_=1000000000 \
+          OPENBLAS_NUM_THREADS=1 OPENBLAS_CORETYPE=SkylakeX OMP_NUM_THREADS="$threads" \
+          /usr/bin/python3 bench/torch_dcgan.py --size "$size" --threads "$threads"
+    done
     echo "== PyTorch train, default settings"
     /usr/bin/python3 "$torch_bench" train --threads "$threads"
     echo "== PyTorch train, 1 thread, tuned"
