@@ -2,7 +2,8 @@
 // grids, a log and checkpoints. With no arguments it trains the default model on the
 // bundled 10,000 digits (data/mnist). docs/training.md describes every option and output;
 // the training loop itself is the library's gan::run::TrainingRun.
-// Ctrl-C saves OUT/checkpoints/latest.safetensors and exits with code 130.
+// Ctrl-C (SIGINT) or SIGTERM saves OUT/checkpoints/latest.safetensors and exits with code
+// 130 or 143.
 // Bad input (data, options, checkpoint, output folder) prints one line and exits with 2.
 
 #include <CLI/CLI.hpp>
@@ -20,7 +21,7 @@
 namespace {
 
 volatile std::sig_atomic_t interrupted = 0;
-extern "C" void on_interrupt(int) { interrupted = 1; }
+extern "C" void on_interrupt(int signal) { interrupted = signal; }
 
 /// The bundled digits: data/mnist in the source tree this program was built from, else
 /// ./data/mnist.
@@ -123,7 +124,9 @@ int main(int argc, char** argv) {
     };
     std::signal(SIGINT, on_interrupt);
     std::signal(SIGTERM, on_interrupt);
-    return run.train(hooks);
+    const int code = run.train(hooks);
+    // Stopped by SIGTERM: the conventional 128 + 15; Ctrl-C gives 130.
+    return code == 130 && interrupted == SIGTERM ? 143 : code;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "gan_train: error: %s\n", e.what());
     return 2;
