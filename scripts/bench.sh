@@ -11,7 +11,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 what=${1:-all}
 
-scripts/install-deps.sh --torch
+scripts/install-deps.sh --bench
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DGAN_BUILD_BENCHMARKS=ON >/dev/null
 cmake --build build -j "$(nproc)" --target bench_peak bench_train_step bench_conv
 threads=$(nproc)
