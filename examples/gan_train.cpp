@@ -76,7 +76,8 @@ int main(int argc, char** argv) {
   app.add_option("--label-smoothing", o.label_smoothing, "one-sided: D's real target is 1 - this");
   app.add_option("--seed", o.seed, "seed of weights, noise and data order")
       ->check(CLI::Range(std::uint64_t{0}, std::uint64_t{(1ULL << 63) - 1}));
-  app.add_option("--threads", o.threads, "threads (0: OMP_NUM_THREADS or all cores)");
+  app.add_option("--threads", o.threads,
+                 "threads; 0: measured during the run, up to OMP_NUM_THREADS or all cores");
   app.add_option("--out", o.out, "output folder");
   app.add_option("--sample-every", o.sample_every, "steps between sample grids and checkpoints");
   app.add_option("--resume", o.resume, "checkpoint to continue from (its run options are kept)");
@@ -107,10 +108,11 @@ int main(int argc, char** argv) {
     if (o.threads > 0) gan::set_num_threads(o.threads);
     gan::data::ImageSet images = gan::run::load_training_data(o, registry);
     gan::run::TrainingRun run(o, registry, std::move(images));
-    std::fprintf(stderr, "gan_train: %s; model %s%s, loss %s, %d epochs of batch %d, %d threads\n",
+    std::fprintf(stderr,
+                 "gan_train: %s; model %s%s, loss %s, %d epochs of batch %d, %s%d threads\n",
                  run.data().describe().c_str(), run.spec().describe().c_str(),
                  o.conditional ? " (conditional)" : "", o.loss.c_str(), o.epochs, o.batch,
-                 gan::num_threads());
+                 o.threads == 0 ? "up to " : "", gan::num_threads());
     if (!o.resume.empty())
       std::fprintf(stderr, "resumed from %s at step %lld\n", o.resume.c_str(),
                    static_cast<long long>(run.trainer().steps()));

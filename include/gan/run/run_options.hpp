@@ -43,7 +43,7 @@ struct RunOptions {
   // --- not saved ---
   std::string data;
   std::string out = "out";
-  int threads = 0;
+  int threads = 0;  ///< 0: chosen by measurement (thread_tuner.hpp), up to every core
   int sample_every = 200;
   std::string resume;
 };

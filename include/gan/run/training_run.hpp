@@ -32,6 +32,7 @@
 #include "gan/models/trainer.hpp"
 #include "gan/run/run_options.hpp"
 #include "gan/run/sampling.hpp"
+#include "gan/run/thread_tuner.hpp"
 
 namespace gan::run {
 
@@ -42,6 +43,7 @@ struct Progress {
   StepStats stats;
   double images_per_s = 0;  ///< smoothed
   double eta_s = 0;
+  int threads = 0;  ///< of the last step
 };
 
 struct RunHooks {
@@ -128,13 +130,18 @@ class TrainingRun {
     Progress p;
     p.total = total;
     p.epochs = o_.epochs;
+    // --threads 0: measured (thread_tuner.hpp), between 1 and every core; else fixed.
+    ThreadTuner tuner(num_threads());
     while (t.steps() < total) {
       const std::int64_t step = t.steps();
       batches_->fill(step, real, labels);
       if (!o_.conditional) labels.clear();
+      if (o_.threads == 0) tuner.before_step();
       const auto t0 = clock::now();
       p.stats = t.step(real, labels);
       const double seconds = std::chrono::duration<double>(clock::now() - t0).count();
+      if (o_.threads == 0) tuner.after_step(seconds);
+      p.threads = num_threads();
       const double rate = static_cast<double>(o_.batch) / seconds;
       p.images_per_s = p.images_per_s == 0 ? rate : 0.9 * p.images_per_s + 0.1 * rate;
       p.step = t.steps();
