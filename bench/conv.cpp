@@ -7,7 +7,9 @@
 //   ConvT 64->1 on 14x14    G.convT2      Conv 64->128 on 14x14   D.conv2
 // FLOPs = 2 x MACs, MACs as torch_dcgan28.py's conv_macs: N*C_out*H_out*W_out*C_in*K*K for a
 // convolution, the same count of the equivalent convolution for a transposed one, in every
-// direction. Run: GAN_PEAK_GFLOPS=246,487 ./bench_conv (see bench_util.hpp), beside
+// direction. With libdnnl-dev installed, oneDNN runs every case too (".../onednn", see
+// onednn.hpp), so each of our figures has the peer's beside it from the same run.
+// Run: GAN_PEAK_GFLOPS=246,487 ./bench_conv (see bench_util.hpp), beside
 // /usr/bin/python3 bench/torch_dcgan28.py layers --threads 2.
 
 #include <random>
@@ -18,6 +20,9 @@
 #include "bench_util.hpp"
 #include "gan/core/tensor.hpp"
 #include "gan/kernels/conv2d.hpp"
+#ifdef GAN_HAVE_ONEDNN
+#include "onednn.hpp"
+#endif
 
 namespace {
 
@@ -144,6 +149,18 @@ void BM_conv(benchmark::State& state, LayerSpec l, Direction d, bool naive_ref) 
   gan::bench::set_flop_counters<T>(state, flops(l), threads);
 }
 
+#ifdef GAN_HAVE_ONEDNN
+// The same layer and direction through oneDNN (onednn.hpp), for the ratio in one run.
+void BM_onednn(benchmark::State& state, LayerSpec l, Direction d) {
+  const int threads = gan::bench::use_threads(state);
+  gan::bench::OneDnnConv conv(l.transposed, kBatch, l.in_ch, l.out_ch, l.h, l.w, kKernel, kStride,
+                              kPad, static_cast<int>(d));
+  conv.run();  // oneDNN's first execution sets up its scratchpad
+  for (auto _ : state) conv.run();
+  gan::bench::set_flop_counters<float>(state, flops(l), threads);
+}
+#endif
+
 const bool registered = [] {
   for (const LayerSpec& l : kLayers) {
     for (Direction d :
@@ -151,6 +168,10 @@ const bool registered = [] {
       const std::string base = std::string("conv<float>/") + l.name + "/" + direction_name(d) + "/";
       gan::bench::configure(
           benchmark::RegisterBenchmark((base + "ours").c_str(), BM_conv<float>, l, d, false));
+#ifdef GAN_HAVE_ONEDNN
+      gan::bench::configure(
+          benchmark::RegisterBenchmark((base + "onednn").c_str(), BM_onednn, l, d));
+#endif
       gan::bench::configure(
           benchmark::RegisterBenchmark((base + "naive").c_str(), BM_conv<float>, l, d, true), {},
           {}, {1})

@@ -4,9 +4,10 @@
 //                network, loss and optimiser of bench/torch_dcgan28.py train
 //                (10.29 GFLOP per step: its FLOP count, 2 x MACs of the conv and dense
 //                layers in all three directions);
-//   dcgan28_bn   the generator with BatchNorm2d(64) (that of mnist_gan's default model)
-//                against the discriminator without the final Sigmoid, trained with BCE on
-//                logits (dcgan28_logits_discriminator).
+//   dcgan28_bn   gan_train's default model (BatchNorm in G, probability D);
+//   dcgan32_rgb  DCGAN-32 on 3x32x32 images, width 64; dcgan64_rgb DCGAN-64 (PyTorch's
+//                DCGAN example: ngf = ndf = 64, 3x64x64): images/s only, beside
+//                bench/torch_dcgan.py's same nets.
 // Run beside PyTorch, in the same session (scripts/bench.sh does both):
 //   ./bench_train_step
 //   /usr/bin/python3 bench/torch_dcgan28.py train --threads 2
@@ -15,6 +16,7 @@
 
 #include "bench_util.hpp"
 #include "gan/gan.hpp"
+#include "gan/models/dcgan.hpp"
 
 namespace {
 
@@ -24,10 +26,11 @@ constexpr index_t kBatch = 64;
 constexpr double kStepFlops = 10.29e9;
 
 template <class G, class D>
-void run_steps(benchmark::State& state, G& g, D& d) {
+void run_steps(benchmark::State& state, G& g, D& d, double step_flops = kStepFlops,
+               gan::Shape image = {1, 28, 28}) {
   const int threads = gan::bench::use_threads(state);
   gan::Trainer trainer(g, d);
-  gan::Tensor<float> real({kBatch, 1, 28, 28});
+  gan::Tensor<float> real({kBatch, image[0], image[1], image[2]});
   gan::Rng(1).fill_uniform(real);
   for (int warm = 0; warm < 2; ++warm) trainer.step(real);  // sizes every buffer
   for (auto _ : state) {
@@ -37,7 +40,7 @@ void run_steps(benchmark::State& state, G& g, D& d) {
   state.counters["images/s"] =
       benchmark::Counter(static_cast<double>(kBatch) * static_cast<double>(state.iterations()),
                          benchmark::Counter::kIsRate);
-  gan::bench::set_flop_counters<float>(state, kStepFlops, threads);
+  if (step_flops > 0) gan::bench::set_flop_counters<float>(state, step_flops, threads);
 }
 
 void dcgan28(benchmark::State& state) {
@@ -50,11 +53,27 @@ void dcgan28(benchmark::State& state) {
 void dcgan28_bn(benchmark::State& state) {
   gan::manual_seed(1);
   auto g = gan::nets::dcgan28_bn_generator<float>();
-  auto d = gan::nets::dcgan28_logits_discriminator<float>();
+  auto d = gan::nets::dcgan28_discriminator<float>();
   run_steps(state, g, d);
+}
+
+void dcgan32_rgb(benchmark::State& state) {
+  gan::manual_seed(1);
+  auto g = gan::nets::dcgan32_generator<float>(100, 3, 64);
+  auto d = gan::nets::dcgan32_discriminator<float>(3, 64);
+  run_steps(state, g, d, 0, {3, 32, 32});
+}
+
+void dcgan64_rgb(benchmark::State& state) {
+  gan::manual_seed(1);
+  auto g = gan::nets::dcgan64_generator<float>(100, 3, 64);
+  auto d = gan::nets::dcgan64_discriminator<float>(3, 64);
+  run_steps(state, g, d, 0, {3, 64, 64});
 }
 
 }  // namespace
 
 BENCHMARK(dcgan28)->Apply(gan::bench::defaults)->MinTime(2.0);
 BENCHMARK(dcgan28_bn)->Apply(gan::bench::defaults)->MinTime(2.0);
+BENCHMARK(dcgan32_rgb)->Apply(gan::bench::defaults)->MinTime(2.0);
+BENCHMARK(dcgan64_rgb)->Apply(gan::bench::defaults)->MinTime(2.0);

@@ -11,7 +11,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 what=${1:-all}
 
-scripts/install-deps.sh --torch
+scripts/install-deps.sh --bench
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DGAN_BUILD_BENCHMARKS=ON >/dev/null
 cmake --build build -j "$(nproc)" --target bench_peak bench_train_step bench_conv
 threads=$(nproc)
@@ -27,6 +27,12 @@ torch_run() {
       OPENBLAS_NUM_THREADS=1 OPENBLAS_CORETYPE=SkylakeX OMP_NUM_THREADS="$threads" \
       /usr/bin/python3 "$torch_bench" "$1" --threads "$threads"
   if [[ "$1" == train ]]; then
+    for size in 32 64; do
+      echo "== PyTorch dcgan${size}_rgb train, tuned (bench/torch_dcgan.py)"
+      env MALLOC_TRIM_THRESHOLD_=1000000000 MALLOC_MMAP_THRESHOLD_=1000000000 \
+          OPENBLAS_NUM_THREADS=1 OPENBLAS_CORETYPE=SkylakeX OMP_NUM_THREADS="$threads" \
+          /usr/bin/python3 bench/torch_dcgan.py --size "$size" --threads "$threads"
+    done
     echo "== PyTorch train, default settings"
     /usr/bin/python3 "$torch_bench" train --threads "$threads"
     echo "== PyTorch train, 1 thread, tuned"

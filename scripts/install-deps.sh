@@ -2,12 +2,16 @@
 # Installs the Debian packages gan needs, only those that are missing.
 #   scripts/install-deps.sh            build + test dependencies
 #   scripts/install-deps.sh --torch    also python3-torch (PyTorch cross-checks, benchmarks)
+#   scripts/install-deps.sh --bench    also python3-torch and libdnnl-dev (the benchmarks' peers)
 set -euo pipefail
 
 packages=(cmake g++ make libeigen3-dev libxsimd-dev catch2 libbenchmark-dev zlib1g-dev
           libstb-dev nlohmann-json3-dev libcli11-dev)
-if [[ "${1:-}" == "--torch" ]]; then
+if [[ "${1:-}" == "--torch" || "${1:-}" == "--bench" ]]; then
   packages+=(python3-torch python3-numpy)
+fi
+if [[ "${1:-}" == "--bench" ]]; then
+  packages+=(libdnnl-dev)
 fi
 
 missing=()

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# End-to-end checks of mnist_gan and gan_sample as a user runs them:
-#   programs.sh <mnist_gan> <gan_sample> <tiny_gan> <work dir>
+# End-to-end checks of gan_train and gan_sample as a user runs them:
+#   programs.sh <gan_train> <gan_sample> <tiny_gan> <work dir>
 # Bad input must end with one line on stderr and exit code 2, and never touch a good
 # checkpoint; Ctrl-C must save a checkpoint that resumes.
 set -uo pipefail
@@ -37,6 +37,16 @@ expect_error "conditional without labels" "needs labels" \
   bash -c "cp '$(dirname "$0")/../../data/mnist/mnist-10k-images-idx3-ubyte.gz' '$work/only-images-idx3-ubyte.gz' && \
            '$train' --conditional --data '$work/only-images-idx3-ubyte.gz' --out '$work/a'"
 
+expect_error "empty output folder" "must name a folder" "$train" "${quick[@]}" --out ""
+expect_error "negative seed" "seed" "$train" "${quick[@]}" --seed -1 --out "$work/a"
+expect_error "seed beyond 2^63" "seed" "$train" "${quick[@]}" --seed 18446744073709551616 --out "$work/a"
+expect_error "image size the model cannot make" "makes 28 pixel images, not 32" \
+  "$train" "${quick[@]}" --image-size 32 --out "$work/a"
+expect_error "data of another shape than the model's" "but model dcgan32 makes 1x32x32" \
+  "$train" --model dcgan32 --epochs 1 --out "$work/a"
+expect_error "width of a fixed-width model" "fixed width" "$train" "${quick[@]}" --width 32 --out "$work/a"
+[[ ! -e $work/a ]] && pass "refused options wrote nothing" || fail "refused options left $work/a behind"
+
 # A short run writes samples, a log and checkpoints.
 if "$train" "${quick[@]}" --out "$work/run" 2>"$work/run.err" &&
    [[ -f $work/run/samples/step_000010.png && -f $work/run/samples/final.png &&
@@ -59,11 +69,29 @@ expect_error "resume with a conflicting option" "--model conflicts with the chec
 [[ $(cksum <"$good") == "$sum_before" ]] && pass "refused input left the checkpoint alone" || fail "checkpoint changed"
 
 if "$sample" --checkpoint "$good" --n 16 --out "$work/grid.png" >/dev/null && [[ -s $work/grid.png ]] &&
-   "$sample" --checkpoint "$good" --n 3 --out "$work/singles" >/dev/null && [[ -s $work/singles/sample_002.png ]]; then
+   "$sample" --checkpoint "$good" --n 3 --out "$work/singles" >/dev/null && [[ -s $work/singles/sample_000002.png ]]; then
   pass "gan_sample writes a grid and single images"
 else
   fail "gan_sample"
 fi
+
+if "$sample" --checkpoint "$good" --interpolate 8 --n 24 --out "$work/walk.png" >/dev/null && [[ -s $work/walk.png ]]; then
+  pass "gan_sample --interpolate writes a grid of walks"
+else
+  fail "gan_sample --interpolate"
+fi
+expect_error "interpolate of one step" "--interpolate must be" "$sample" --checkpoint "$good" --interpolate 1 --out "$work/x.png"
+expect_error "grid too large" "too many for one grid" "$sample" --checkpoint "$good" --n 200000 --out "$work/x.png"
+# Resuming on another data set would silently change the run's batches: refused.
+mkdir -p "$work/other-data"
+python3 - "$(dirname "$0")/../../data/mnist/mnist-10k-images-idx3-ubyte.gz" "$work/other-data/half-images-idx3-ubyte.gz" <<'PY'
+import gzip, struct, sys
+raw = gzip.open(sys.argv[1]).read()
+n = 5000
+gzip.open(sys.argv[2], "wb").write(raw[:4] + struct.pack(">I", n) + raw[8:16] + raw[16:16 + n * 784])
+PY
+expect_error "resume on another data set" "its data.count is 10000, this run's is 5000" \
+  "$train" --resume "$good" --data "$work/other-data" --out "$work/run"
 
 # Resume continues where the checkpoint stopped, with the saved options.
 if "$train" --resume "$work/run/checkpoints/final.safetensors" --epochs 2 --out "$work/run" --sample-every 10 2>"$work/resume.err" &&

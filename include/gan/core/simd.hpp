@@ -212,6 +212,19 @@ T sum(index_t n, const T* x) noexcept {
   return s;
 }
 
+/// True when every x[0..n) is finite: x * 0 is 0 for a finite x and NaN for an infinite or
+/// NaN one, so one pass of multiply-adds decides it without a branch per element.
+template <class T>
+bool all_finite(index_t n, const T* x) noexcept {
+  batch<T> acc(T(0));
+  const batch<T> zero(T(0));
+  index_t i = 0;
+  for (; i + width<T> <= n; i += width<T>) acc += batch<T>::load_unaligned(x + i) * zero;
+  T s = xsimd::hadd(acc);
+  for (; i < n; ++i) s += x[i] * T(0);
+  return s == T(0);
+}
+
 /// y[i] += a * x[i].
 template <class T>
 void axpy(index_t n, T a, const T* x, T* y) noexcept {

@@ -61,7 +61,7 @@ void check_metadata(const SafetensorsFile& f, const Trainer& trainer) {
 template <class Trainer>
 void save_checkpoint(const std::string& path, Trainer& trainer,
                      const std::map<std::string, std::string>& extra = {}) {
-  using T = typename Trainer::T;
+  using T = typename Trainer::value_type;
   std::vector<std::pair<std::string, const Tensor<T>*>> tensors;
   for (auto& b : trainer.state_tensors()) tensors.emplace_back(b.name, &b.value);
   std::map<std::string, std::string> metadata = extra;

@@ -1,0 +1,136 @@
+// gan_train: trains a GAN on MNIST-format data or a folder of images and writes sample
+// grids, a log and checkpoints. With no arguments it trains the default model on the
+// bundled 10,000 digits (data/mnist). docs/training.md describes every option and output;
+// the training loop itself is the library's gan::run::TrainingRun.
+// Ctrl-C (SIGINT) or SIGTERM saves OUT/checkpoints/latest.safetensors and exits with code
+// 130 or 143.
+// Bad input (data, options, checkpoint, output folder) prints one line and exits with 2.
+
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <gan/io.hpp>
+#include <gan/run/data_source.hpp>
+#include <gan/run/training_run.hpp>
+
+#include "common/models.hpp"
+#include "common/progress.hpp"
+
+namespace {
+
+volatile std::sig_atomic_t interrupted = 0;
+extern "C" void on_interrupt(int signal) { interrupted = signal; }
+
+/// The bundled digits: data/mnist in the source tree this program was built from, else
+/// ./data/mnist.
+std::string default_data() {
+  const std::filesystem::path built_from = std::filesystem::path(GAN_SOURCE_DIR) / "data" / "mnist";
+  std::error_code ec;
+  return std::filesystem::is_directory(built_from, ec) ? built_from.string() : "data/mnist";
+}
+
+/// A resumed run keeps the options saved in its checkpoint; one given on the command line
+/// that disagrees with them is refused rather than silently ignored.
+void refuse_conflicts(const CLI::App& app, const gan::run::RunOptions& given,
+                      const gan::run::RunOptions& saved) {
+  const auto ours = gan::run::to_json(given), theirs = gan::run::to_json(saved);
+  for (const auto& [key, value] : theirs.items()) {
+    std::string option = "--" + key;
+    std::replace(option.begin(), option.end(), '_', '-');
+    if (key == "epochs" || app.count(option) == 0 || ours[key] == value) continue;
+    const std::string shown = value.is_string() ? value.get<std::string>() : value.dump();
+    throw gan::Error(option + " conflicts with the checkpoint's " + shown +
+                     " (a resumed run keeps its saved options; leave " + option + " out)");
+  }
+  if (app.count("--lr") && (given.lr_g != saved.lr_g || given.lr_d != saved.lr_d))
+    throw gan::Error("--lr conflicts with the checkpoint's learning rates (leave --lr out)");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  gan::run::RunOptions o;
+  o.data = default_data();
+  const auto& registry = programs::models();
+  CLI::App app{
+      "gan_train: train a GAN on MNIST-format data or a folder of images (docs/training.md)"};
+  app.option_defaults()->always_capture_default();
+  double lr = 2e-4;
+  app.add_option("--data", o.data, "IDX images file, a folder holding one, or a folder of images");
+  app.add_option("--model", o.model, "model: " + registry.names());
+  app.add_option("--image-size", o.image_size, "image size (0: the model's)");
+  app.add_option("--channels", o.channels, "1 (grey) or 3 (colour); 0: the data's");
+  app.add_option("--width", o.width, "feature maps of dcgan32/dcgan64 (ngf = ndf; 0: 64)");
+  app.add_option("--z-dim", o.z_dim, "noise dimensions");
+  app.add_option("--loss", o.loss, "bce | ns (bce on logits) | lsgan");
+  app.add_option("--recon", o.recon, "weight of MSE(G(z), x) in G's loss (any loss)");
+  app.add_flag("--conditional", o.conditional, "condition G and D on the class label");
+  app.add_option("--epochs", o.epochs, "passes over the data");
+  app.add_option("--batch", o.batch, "images per step");
+  app.add_option("--lr", lr, "Adam learning rate of G and D");
+  app.add_option("--lr-g", o.lr_g, "Adam learning rate of G (TTUR); default --lr");
+  app.add_option("--lr-d", o.lr_d, "Adam learning rate of D (TTUR); default --lr");
+  app.add_option("--d-steps", o.d_steps, "discriminator steps per generator step");
+  app.add_option("--label-smoothing", o.label_smoothing, "one-sided: D's real target is 1 - this");
+  app.add_option("--seed", o.seed, "seed of weights, noise and data order")
+      ->check(CLI::Range(std::uint64_t{0}, std::uint64_t{(1ULL << 63) - 1}));
+  app.add_option("--threads", o.threads,
+                 "threads; 0: measured during the run, up to OMP_NUM_THREADS or all cores");
+  app.add_option("--out", o.out, "output folder");
+  app.add_option("--sample-every", o.sample_every, "steps between sample grids and checkpoints");
+  app.add_option("--resume", o.resume, "checkpoint to continue from (its run options are kept)");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::fprintf(stderr, "gan_train: error: %s\n", e.what());
+    return 2;
+  }
+
+  try {
+    if (app.count("--lr")) {
+      if (!app.count("--lr-g")) o.lr_g = lr;
+      if (!app.count("--lr-d")) o.lr_d = lr;
+    }
+    if (!o.resume.empty()) {
+      const auto file = gan::load_safetensors(o.resume);
+      const auto run = file.metadata().find("gan.run");
+      if (run == file.metadata().end())
+        throw gan::Error("checkpoint '" + o.resume + "' was not written by gan_train (no gan.run)");
+      const gan::run::RunOptions given = o;
+      gan::run::adopt_saved(o, run->second, o.resume);
+      refuse_conflicts(app, given, o);
+    }
+    gan::run::validate(o, registry);
+    if (o.threads > 0) gan::set_num_threads(o.threads);
+    gan::data::ImageSet images = gan::run::load_training_data(o, registry);
+    gan::run::TrainingRun run(o, registry, std::move(images));
+    std::fprintf(stderr,
+                 "gan_train: %s; model %s%s, loss %s, %d epochs of batch %d, %s%d threads\n",
+                 run.data().describe().c_str(), run.spec().describe().c_str(),
+                 o.conditional ? " (conditional)" : "", o.loss.c_str(), o.epochs, o.batch,
+                 o.threads == 0 ? "up to " : "", gan::num_threads());
+    if (!o.resume.empty())
+      std::fprintf(stderr, "resumed from %s at step %lld\n", o.resume.c_str(),
+                   static_cast<long long>(run.trainer().steps()));
+    ProgressBar bar(50);
+    gan::run::RunHooks hooks;
+    hooks.progress = [&](const gan::run::Progress& p) { bar.update(p); };
+    hooks.stop_requested = [] { return interrupted != 0; };
+    hooks.message = [&](const std::string& m) {
+      bar.finish();
+      std::fprintf(stderr, "%s\n", m.c_str());
+    };
+    std::signal(SIGINT, on_interrupt);
+    std::signal(SIGTERM, on_interrupt);
+    const int code = run.train(hooks);
+    // Stopped by SIGTERM: the conventional 128 + 15; Ctrl-C gives 130.
+    return code == 130 && interrupted == SIGTERM ? 143 : code;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "gan_train: error: %s\n", e.what());
+    return 2;
+  }
+}

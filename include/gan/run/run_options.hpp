@@ -1,0 +1,177 @@
+#pragma once
+/// RunOptions: everything that defines a training run of the gan_train program (and of a
+/// user's own program built on TrainingRun), with its JSON form, which every checkpoint
+/// stores as the "gan.run" metadata so that a resumed run continues with the same options.
+///
+/// Reading the JSON checks every value's type and range (a number out of range is a
+/// gan::Error naming the key, never a silent clamp or undefined behaviour), and accepts the
+/// options of checkpoints written by mnist_gan before gan_train (its "lr" for both rates,
+/// and its "hybrid" loss, which is bce with a reconstruction weight "lambda").
+///
+/// What is not saved may change between a run and its resumption: the data's location,
+/// the output folder, the thread count, the cadence of grids, and the number of epochs
+/// (so a finished run can be extended).
+
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "gan/core/error.hpp"
+#include "gan/models/registry.hpp"
+#include "gan/models/trainer.hpp"
+
+namespace gan::run {
+
+struct RunOptions {
+  // --- saved in checkpoints ---
+  std::string model = "dcgan28-bn";
+  index_t image_size = 0;  ///< 0: the model's own size
+  index_t channels = 0;    ///< 0: the data's (IDX: 1, image folders: 3 where the model can)
+  index_t width = 0;       ///< 0: the model's default
+  index_t z_dim = 100;
+  bool conditional = false;
+  std::string loss = "bce";  ///< bce (D gives probabilities) | ns (bce on logits) | lsgan
+  double recon = 0;          ///< weight of MSE(G(z), x) in G's loss
+  int epochs = 20;
+  int batch = 64;
+  double lr_g = 2e-4, lr_d = 2e-4;
+  int d_steps = 1;
+  double label_smoothing = 0;
+  std::uint64_t seed = 0;
+  // --- not saved ---
+  std::string data;
+  std::string out = "out";
+  int threads = 0;  ///< 0: chosen by measurement (thread_tuner.hpp), up to every core
+  int sample_every = 200;
+  std::string resume;
+};
+
+/// The saved part as JSON.
+inline nlohmann::json to_json(const RunOptions& o) {
+  return {{"model", o.model},       {"image_size", o.image_size},
+          {"channels", o.channels}, {"width", o.width},
+          {"z_dim", o.z_dim},       {"conditional", o.conditional},
+          {"loss", o.loss},         {"recon", o.recon},
+          {"epochs", o.epochs},     {"batch", o.batch},
+          {"lr_g", o.lr_g},         {"lr_d", o.lr_d},
+          {"d_steps", o.d_steps},   {"label_smoothing", o.label_smoothing},
+          {"seed", o.seed}};
+}
+
+namespace detail {
+
+/// The JSON value j[key] as a whole number in [lo, hi], or gan::Error.
+inline std::int64_t json_integer(const nlohmann::json& j, const std::string& key, std::int64_t lo,
+                                 std::int64_t hi) {
+  const auto& v = j.at(key);
+  bool ok = false;
+  std::int64_t x = 0;
+  if (v.is_number_unsigned()) {
+    const auto u = v.get<std::uint64_t>();
+    ok = u <= static_cast<std::uint64_t>(hi);
+    x = ok ? static_cast<std::int64_t>(u) : 0;
+  } else if (v.is_number_integer()) {
+    x = v.get<std::int64_t>();
+    ok = true;
+  }
+  if (!ok || x < lo || x > hi)
+    throw Error("'" + key + "' must be a whole number in [" + std::to_string(lo) + ", " +
+                std::to_string(hi) + "], got " + v.dump().substr(0, 40));
+  return x;
+}
+
+inline double json_number(const nlohmann::json& j, const std::string& key, double lo, double hi) {
+  const auto& v = j.at(key);
+  const double x = v.is_number() ? v.get<double>() : std::nan("");
+  if (!(x >= lo && x <= hi))
+    throw Error("'" + key + "' must be a number in [" + std::to_string(lo) + ", " +
+                std::to_string(hi) + "], got " + v.dump().substr(0, 40));
+  return x;
+}
+
+inline std::uint64_t json_seed(const nlohmann::json& j, const std::string& key) {
+  const auto& v = j.at(key);
+  if (v.is_number_unsigned()) return v.get<std::uint64_t>();
+  if (v.is_number_integer() && v.get<std::int64_t>() >= 0)
+    return static_cast<std::uint64_t>(v.get<std::int64_t>());
+  throw Error("'" + key + "' must be a whole number in [0, 2^64), got " + v.dump().substr(0, 40));
+}
+
+}  // namespace detail
+
+/// Replaces the saved options in `o` with those of a checkpoint's "gan.run" text.
+inline void adopt_saved(RunOptions& o, const std::string& run_json, const std::string& path) {
+  try {
+    const auto j = nlohmann::json::parse(run_json);
+    if (!j.is_object()) throw Error("not a JSON object");
+    using detail::json_integer;
+    using detail::json_number;
+    o.model = j.at("model").get<std::string>();
+    o.conditional = j.at("conditional").get<bool>();
+    o.loss = j.at("loss").get<std::string>();
+    o.batch = static_cast<int>(json_integer(j, "batch", 1, 1 << 20));
+    o.d_steps = static_cast<int>(json_integer(j, "d_steps", 1, 1000));
+    o.label_smoothing = json_number(j, "label_smoothing", 0, 1);
+    o.seed = detail::json_seed(j, "seed");
+    if (j.contains("lr_g")) {
+      o.lr_g = json_number(j, "lr_g", 0, 1e3);
+      o.lr_d = json_number(j, "lr_d", 0, 1e3);
+    } else {
+      o.lr_g = o.lr_d = json_number(j, "lr", 0, 1e3);  // mnist_gan's
+    }
+    if (o.loss == "hybrid") {  // mnist_gan's: bce with the reconstruction term
+      o.loss = "bce";
+      o.recon = json_number(j, "lambda", 0, 1e6);
+    } else {
+      o.recon = j.contains("recon") ? json_number(j, "recon", 0, 1e6) : 0.0;
+    }
+    o.image_size = j.contains("image_size") ? json_integer(j, "image_size", 0, 4096) : 28;
+    o.channels = j.contains("channels") ? json_integer(j, "channels", 0, 4) : 1;
+    o.width = j.contains("width") ? json_integer(j, "width", 0, 1024) : 0;
+    o.z_dim = j.contains("z_dim") ? json_integer(j, "z_dim", 1, 4096) : 100;
+  } catch (const std::exception& e) {
+    // nlohmann's messages may quote the input; keep the line short.
+    std::string why = e.what();
+    if (why.size() > 160) why = why.substr(0, 160) + "...";
+    throw Error("checkpoint '" + path + "': bad run options (" + why + ")");
+  }
+}
+
+/// The adversarial loss and the discriminator's output a loss name asks for.
+inline Loss trainer_loss(const std::string& name) {
+  if (name == "bce" || name == "ns") return Loss::bce;
+  if (name == "lsgan") return Loss::lsgan;
+  throw Error("unknown loss '" + name + "': expected bce, ns or lsgan");
+}
+inline Output discriminator_output(const std::string& loss) {
+  return loss == "ns" ? Output::logits : Output::probability;
+}
+
+inline TrainerOptions trainer_options(const RunOptions& o) {
+  TrainerOptions t;
+  t.loss = trainer_loss(o.loss);
+  t.recon = o.recon;
+  t.lr_g = o.lr_g;
+  t.lr_d = o.lr_d;
+  t.d_steps = o.d_steps;
+  t.label_smoothing = o.label_smoothing;
+  t.seed = o.seed;
+  return t;
+}
+
+/// Checks what a user can get wrong, before any work starts.
+inline void validate(const RunOptions& o, const models::Registry& registry) {
+  auto fail = [](const std::string& what) { throw Error(what); };
+  if (o.batch < 1) fail("--batch must be >= 1, got " + std::to_string(o.batch));
+  if (o.epochs < 1) fail("--epochs must be >= 1, got " + std::to_string(o.epochs));
+  if (o.sample_every < 1)
+    fail("--sample-every must be >= 1, got " + std::to_string(o.sample_every));
+  if (o.threads < 0) fail("--threads must be >= 0, got " + std::to_string(o.threads));
+  if (o.out.empty()) fail("--out must name a folder (it is empty)");
+  registry.find(o.model);
+  trainer_options(o).validate();
+}
+
+}  // namespace gan::run

@@ -1,0 +1,241 @@
+#pragma once
+/// TrainingRun: a whole training run as the gan_train program does it — data, model,
+/// trainer, resume, sample grids, log and checkpoints — for programs that only parse flags.
+///
+///   gan::run::TrainingRun run(options, gan::models::builtin_models(), std::move(images));
+///   int code = run.train(hooks);   // 0 when done, 130 when hooks.stop_requested() said so
+///
+/// Files under options.out:
+///   samples/step_NNNNNN.png, samples/final.png  fixed-noise grids (rows are classes when
+///                                               conditional), every sample_every steps
+///   checkpoints/latest.safetensors, checkpoints/final.safetensors   (atomic writes)
+///   log.csv                                     step, epoch, losses, D(x), D(G(z)), images/s
+/// A checkpoint holds the trainer's state, the model's identity (registry.hpp), the data
+/// order's identity (epoch_order.hpp), the run options ("gan.run", run_options.hpp) and the
+/// class names ("gan.class_names", a JSON list). Resuming checks all of them against the
+/// data and options given, so a run resumes exactly or is refused with one line.
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "gan/core/parallel.hpp"
+#include "gan/data/batcher.hpp"
+#include "gan/io/checkpoint.hpp"
+#include "gan/models/registry.hpp"
+#include "gan/models/trainer.hpp"
+#include "gan/run/run_options.hpp"
+#include "gan/run/sampling.hpp"
+#include "gan/run/thread_tuner.hpp"
+
+namespace gan::run {
+
+/// What a run reports after each step.
+struct Progress {
+  std::int64_t step = 0, total = 0;    ///< steps done, of total
+  std::int64_t epoch = 0, epochs = 0;  ///< 1-based
+  StepStats stats;
+  double images_per_s = 0;  ///< smoothed
+  double eta_s = 0;
+  int threads = 0;  ///< of the last step
+};
+
+struct RunHooks {
+  std::function<void(const Progress&)> progress;    ///< after every step
+  std::function<bool()> stop_requested;             ///< polled after every step
+  std::function<void(const std::string&)> message;  ///< one-line status messages
+};
+
+/// The model spec of a run: the options' shape, completed from the data's where unset.
+inline models::ModelSpec model_spec(const RunOptions& o, const data::ImageSet& set,
+                                    const models::Registry& registry) {
+  const models::ModelEntry& e = registry.find(o.model);
+  models::ModelSpec s;
+  s.model = o.model;
+  s.image_size = o.image_size > 0 ? o.image_size : e.sizes.front();
+  s.channels = o.channels > 0 ? o.channels : set.channels;
+  s.classes = o.conditional ? set.classes() : 0;
+  s.z_dim = o.z_dim;
+  s.width = o.width;
+  s.d_output = discriminator_output(o.loss);
+  s.seed = o.seed;
+  s = registry.complete(s);
+  if (set.channels != s.channels || set.height != s.image_size || set.width != s.image_size)
+    throw Error("data: " + set.describe() + ", but model " + s.model + " makes " +
+                std::to_string(s.channels) + "x" + std::to_string(s.image_size) + "x" +
+                std::to_string(s.image_size) + " images");
+  return s;
+}
+
+class TrainingRun {
+ public:
+  /// Builds the model and the trainer (and restores options.resume, if set), then creates
+  /// the output folders; the data set is the run's own. Throws gan::Error for anything
+  /// inconsistent, before writing anything.
+  TrainingRun(const RunOptions& options, const models::Registry& registry, data::ImageSet set)
+      : o_(options), set_(std::move(set)) {
+    validate(o_, registry);
+    if (o_.conditional && !set_.labelled())
+      throw Error("--conditional needs labels: '" + set_.source +
+                  "' has none (an IDX file needs its labels file beside it, an image folder "
+                  "one sub-folder per class)");
+    spec_ = model_spec(o_, set_, registry);
+    model_ = registry.make(spec_);
+    spec_ = model_.spec;
+    batches_ = std::make_unique<data::Batcher>(set_, o_.batch, o_.seed, model_.range);
+    trainer_ = std::make_unique<Trainer<float>>(*model_.generator, *model_.discriminator,
+                                                trainer_options(o_));
+    if (!o_.resume.empty()) resume(o_.resume);
+    prepare_output();
+  }
+
+  // The batcher refers to the run's own data set: a run stays where it was made.
+  TrainingRun(const TrainingRun&) = delete;
+  TrainingRun& operator=(const TrainingRun&) = delete;
+
+  const models::ModelSpec& spec() const noexcept { return spec_; }
+  Trainer<float>& trainer() noexcept { return *trainer_; }
+  const data::ImageSet& data() const noexcept { return set_; }
+  std::int64_t total_steps() const noexcept {
+    return batches_->order().steps_per_epoch() * o_.epochs;
+  }
+
+  /// Trains to the end (or until hooks.stop_requested()); returns 0, or 130 when stopped.
+  int train(const RunHooks& hooks = {}) {
+    namespace fs = std::filesystem;
+    const fs::path out(o_.out);
+    const std::string latest = (out / "checkpoints" / "latest.safetensors").string();
+    SampleGrid grid(*model_.generator, o_.seed);
+    const index_t chunk = o_.batch;
+    auto write_grid = [&](const std::string& name) {
+      grid.write(*model_.generator, (out / "samples" / name).string(), model_.range, chunk);
+    };
+    Trainer<float>& t = *trainer_;
+    std::ofstream log((out / "log.csv").string(), t.steps() > 0 ? std::ios::app : std::ios::trunc);
+    if (!log) throw Error("cannot write '" + (out / "log.csv").string() + "'");
+    if (t.steps() == 0) log << "step,epoch,d_loss,g_loss,d_real,d_fake,images_per_s\n";
+
+    const std::int64_t total = total_steps(), first = t.steps();
+    const std::int64_t per_epoch = batches_->order().steps_per_epoch();
+    Tensor<float> real;
+    std::vector<int> labels;
+    using clock = std::chrono::steady_clock;
+    const auto started = clock::now();
+    Progress p;
+    p.total = total;
+    p.epochs = o_.epochs;
+    // --threads 0: measured (thread_tuner.hpp), between 1 and every core; else fixed.
+    ThreadTuner tuner(num_threads());
+    while (t.steps() < total) {
+      const std::int64_t step = t.steps();
+      batches_->fill(step, real, labels);
+      if (!o_.conditional) labels.clear();
+      if (o_.threads == 0) tuner.before_step();
+      const auto t0 = clock::now();
+      p.stats = t.step(real, labels);
+      const double seconds = std::chrono::duration<double>(clock::now() - t0).count();
+      if (o_.threads == 0) tuner.after_step(seconds);
+      p.threads = num_threads();
+      const double rate = static_cast<double>(o_.batch) / seconds;
+      p.images_per_s = p.images_per_s == 0 ? rate : 0.9 * p.images_per_s + 0.1 * rate;
+      p.step = t.steps();
+      p.epoch = step / per_epoch + 1;
+      const double elapsed = std::chrono::duration<double>(clock::now() - started).count();
+      p.eta_s = elapsed / static_cast<double>(p.step - first) * static_cast<double>(total - p.step);
+      log << p.step << ',' << p.epoch << ',' << p.stats.d_loss << ',' << p.stats.g_loss << ','
+          << p.stats.d_real << ',' << p.stats.d_fake << ',' << p.images_per_s << '\n';
+      if (hooks.progress) hooks.progress(p);
+      if (p.step % o_.sample_every == 0) {
+        write_grid(step_name(p.step));
+        save(latest);
+        log.flush();
+      }
+      if (hooks.stop_requested && hooks.stop_requested()) {
+        save(latest);
+        log.flush();
+        if (hooks.message)
+          hooks.message("interrupted at step " + std::to_string(p.step) + ": saved " + latest +
+                        " (continue with --resume " + latest + ")");
+        return 130;
+      }
+    }
+    write_grid(step_name(t.steps()));
+    write_grid("final.png");
+    save(latest);
+    save((out / "checkpoints" / "final.safetensors").string());
+    if (hooks.message) {
+      const double elapsed = std::chrono::duration<double>(clock::now() - started).count();
+      char line[256];
+      std::snprintf(line, sizeof line, "trained %lld steps in %.1f s; final grid %s",
+                    static_cast<long long>(t.steps() - first), elapsed,
+                    (out / "samples" / "final.png").string().c_str());
+      hooks.message(line);
+    }
+    return 0;
+  }
+
+  /// The metadata every checkpoint of this run carries besides the trainer's state.
+  std::map<std::string, std::string> metadata() const {
+    std::map<std::string, std::string> m = models::identity(spec_);
+    for (const auto& [k, v] : batches_->order().identity()) m[k] = v;
+    m["gan.run"] = to_json(o_).dump();
+    m["gan.class_names"] = nlohmann::json(set_.class_names).dump();
+    return m;
+  }
+
+  void save(const std::string& path) { save_checkpoint(path, *trainer_, metadata()); }
+
+  static std::string step_name(std::int64_t step) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "step_%06lld.png", static_cast<long long>(step));
+    return buf;
+  }
+
+ private:
+  /// Restores a checkpoint after checking that it is of this model and this data order.
+  void resume(const std::string& path) {
+    const SafetensorsFile f = load_safetensors(path);
+    const models::ModelSpec saved = models::spec_from_identity(f.metadata(), path);
+    const auto ours = models::identity(spec_);
+    const auto theirs = models::identity(saved);
+    for (const auto& [key, value] : ours)
+      if (theirs.at(key) != value)
+        throw Error("checkpoint '" + path + "': its " + key + " is " + theirs.at(key) +
+                    ", this run's is " + value);
+    batches_->order().check(f.metadata(), "checkpoint '" + path + "'");
+    gan::detail::check_format(f);
+    trainer_->check_state_metadata(f.metadata());
+    load_into(f, gan::detail::targets(trainer_->state_tensors()));
+    trainer_->set_state_metadata(f.metadata());
+  }
+
+  /// Creates OUT/samples and OUT/checkpoints and proves they are writable.
+  void prepare_output() const {
+    namespace fs = std::filesystem;
+    for (const char* sub : {"samples", "checkpoints"}) {
+      std::error_code ec;
+      const fs::path dir = fs::path(o_.out) / sub;
+      fs::create_directories(dir, ec);
+      const fs::path probe = dir / ".write-test";
+      std::ofstream f(probe);
+      if (ec || !f) throw Error("output folder '" + dir.string() + "' is not writable");
+      f.close();
+      fs::remove(probe, ec);
+    }
+  }
+
+  RunOptions o_;
+  data::ImageSet set_;
+  models::ModelSpec spec_;
+  models::Model model_;
+  std::unique_ptr<data::Batcher> batches_;
+  std::unique_ptr<Trainer<float>> trainer_;
+};
+
+}  // namespace gan::run
