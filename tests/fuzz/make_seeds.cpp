@@ -1,6 +1,7 @@
 // Writes the fuzz targets' seed corpora (tests/fuzz/corpus/<target>/) from real files: the
-// first MNIST digits and labels of data/mnist (raw and gzip'd IDX) and real checkpoints of
-// the small GAN of tiny_model.hpp after a few training steps. The seeds are committed;
+// first MNIST digits and labels of data/mnist (raw and gzip'd IDX, and a digit as PNG, BMP,
+// TGA and JPEG) and real checkpoints of the small GAN of tiny_model.hpp after a few
+// training steps. The seeds are committed;
 // rerun this (scripts/fuzz.sh --seeds) after a change of the formats.
 //   make_seeds <source dir> <corpus dir>
 
@@ -17,6 +18,7 @@
 #include "fuzz/tiny_model.hpp"
 #include "gan/io/checkpoint.hpp"
 #include "gan/io/idx.hpp"
+#include "gan/io/png.hpp"
 #include "gan/io/safetensors.hpp"
 #include "gan/models/trainer.hpp"
 
@@ -58,6 +60,13 @@ void write_gz(const fs::path& path, const Bytes& b) {
     throw gan::Error("make_seeds: cannot write " + path.string());
 }
 
+// stb_image_write's callback (png.hpp compiles stb_image_write without stdio).
+void append(void* context, void* data, int size) {
+  auto* out = static_cast<Bytes*>(context);
+  const auto* p = static_cast<const unsigned char*>(data);
+  out->insert(out->end(), p, p + size);
+}
+
 // fuzz_idx_gzip's input: one byte of how much to cut off the compressed stream, then IDX.
 Bytes gzip_seed(unsigned char cut, const Bytes& idx) {
   Bytes b = {cut};
@@ -90,6 +99,40 @@ int main(int argc, char** argv) {
   write(corpus / "idx_gzip/mnist-2-images", gzip_seed(0, two_digits));
   write(corpus / "idx_gzip/mnist-8-labels", gzip_seed(0, eight_labels));
   write(corpus / "idx_gzip/mnist-8-labels-cut-trailer", gzip_seed(4, eight_labels));
+
+  // Images for fuzz_image: a real digit as grey, RGB and RGBA PNG, BMP, TGA and JPEG.
+  const int side = 28;
+  std::vector<unsigned char> grey(images.bytes.begin(), images.bytes.begin() + side * side);
+  std::vector<unsigned char> rgb, rgba;
+  for (int i = 0; i < side * side; ++i) {
+    const unsigned char v = grey[static_cast<std::size_t>(i)];
+    rgb.insert(rgb.end(), {v, static_cast<unsigned char>(255 - v), static_cast<unsigned char>(i)});
+    rgba.insert(rgba.end(),
+                {v, v, static_cast<unsigned char>(v / 2), static_cast<unsigned char>(i % 256)});
+  }
+  const auto image = [&](const char* name, auto&& encode) {
+    Bytes b;
+    if (encode(&b) == 0) throw gan::Error(std::string("make_seeds: stb cannot write ") + name);
+    write(corpus / "image" / name, b);
+  };
+  image("digit-grey.png", [&](Bytes* b) {
+    return stbi_write_png_to_func(append, b, side, side, 1, grey.data(), side);
+  });
+  image("digit-rgb.png", [&](Bytes* b) {
+    return stbi_write_png_to_func(append, b, side, side, 3, rgb.data(), 3 * side);
+  });
+  image("digit-rgba.png", [&](Bytes* b) {
+    return stbi_write_png_to_func(append, b, side, side, 4, rgba.data(), 4 * side);
+  });
+  image("digit-rgb.bmp",
+        [&](Bytes* b) { return stbi_write_bmp_to_func(append, b, side, side, 3, rgb.data()); });
+  image("digit-rgba.tga",
+        [&](Bytes* b) { return stbi_write_tga_to_func(append, b, side, side, 4, rgba.data()); });
+  image("digit-grey.jpg", [&](Bytes* b) {
+    return stbi_write_jpg_to_func(append, b, side, side, 1, grey.data(), 90);
+  });
+  image("digit-rgb.jpg",
+        [&](Bytes* b) { return stbi_write_jpg_to_func(append, b, side, side, 3, rgb.data(), 75); });
 
   // Real checkpoints of the small GAN: fresh, and after three training steps.
   auto g = gan_fuzz::tiny_generator();
