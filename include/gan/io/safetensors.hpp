@@ -187,9 +187,10 @@ class SafetensorsFile {
     const double v =
         e.dtype == "F32" ? static_cast<double>(load<float>(src, bad)) : load<double>(src, bad);
     return what +
-           (std::isfinite(v) ? " holds " + detail::number_str(v) + ", too large for F32"
-                             : " holds a non-finite value (" + detail::number_str(v) + ")") +
-           " at element " + std::to_string(bad) + " of " + std::to_string(n);
+           (std::isfinite(v) ? " holds a value too large for F32 ("
+                             : " holds a non-finite value (") +
+           detail::number_str(v) + " at element " + std::to_string(bad) + " of " +
+           std::to_string(n) + ")";
   }
 
   /// Copies tensor `name` into dst, whose shape must match; F32 and F64 convert.
