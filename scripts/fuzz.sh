@@ -6,7 +6,7 @@
 #   scripts/fuzz.sh 3600             an hour per target
 #   scripts/fuzz.sh 600 idx          one target
 #   scripts/fuzz.sh --seeds          rewrite the committed seed corpora (tests/fuzz/make_seeds.cpp)
-# Runs under nice. Ends non-zero when a target finds a crash; the input that did it is kept
+# Runs under nice (FUZZ_NICE, default 10). Ends non-zero when a target finds a crash; the input that did it is kept
 # as build-fuzz/artifacts/<target>-crash-* (reproduce: build-fuzz/tests/fuzz/fuzz_<target> FILE).
 # Where clang++ or libFuzzer is missing it says so and exits 0.
 set -euo pipefail
@@ -57,7 +57,7 @@ for t in "${targets[@]}"; do
   log="$build/fuzz_$t.log"
   # -rss_limit_mb: every input's memory stays well under 2 GB (the limits of idx.hpp and
   # safetensors.hpp); -timeout: no input takes a second, let alone ten.
-  if nice -n 10 "$build/tests/fuzz/fuzz_$t" -max_total_time="$seconds" -timeout=10 \
+  if nice -n "${FUZZ_NICE:-10}" "$build/tests/fuzz/fuzz_$t" -max_total_time="$seconds" -timeout=10 \
        -rss_limit_mb=2048 -print_final_stats=1 "${dict[@]}" \
        -artifact_prefix="$build/artifacts/$t-" "$corpus" "tests/fuzz/corpus/$t" >"$log" 2>&1; then
     status=ok
