@@ -1,7 +1,7 @@
 #pragma once
 /// Ema<T>: an exponential moving average of a generator's weights, kept in a second network of
 /// the same architecture that is used only for sampling (Karras et al. 2018, "Progressive
-/// Growing of GANs", section A.1: decay 0.999; Yazici et al. 2019, "The Unusual Effectiveness
+/// Growing of GANs": decay 0.999; Yazici et al. 2019, "The Unusual Effectiveness
 /// of Averaging in GAN Training"). After each generator step, update() does, element-wise,
 ///   target = decay_t * target + (1 - decay_t) * source      for every parameter
 ///   target = source                                         for every buffer
