@@ -5,6 +5,7 @@
 //   gan_sample --checkpoint final.safetensors --out singles/     (one PNG per image)
 //   gan_sample --checkpoint final.safetensors --interpolate 10 --out walk.png
 // An --out ending in .png gets a grid; anything else is a folder of sample_NNNNNN.png.
+// A checkpoint of a run with --ema is drawn from the moving average (--raw: the trained G).
 // --interpolate K draws --n / K... rows of K images each, walking from one noise vector to
 // another along the great circle (slerp, White 2016), so a row shows what lies between two
 // samples. Bad input prints one line and exits with 2.
@@ -31,6 +32,7 @@ struct Options {
   std::string class_name;  // --class: a class name or number
   int interpolate = 0;
   std::string out = "samples.png";
+  bool raw = false;  // the trained generator rather than its moving average
 };
 
 /// Grids hold at most this many images (a 4096-image grid of 64x64 RGB is already 50 MB of
@@ -66,7 +68,8 @@ int sample(const Options& o) {
   gan::models::ModelSpec spec = gan::models::spec_from_identity(file.metadata(), o.checkpoint);
   gan::models::Model m = programs::models().make(spec);
   gan::AnyGenerator<float>& g = *m.generator;
-  gan::load_generator(file, g);
+  const bool ema = !o.raw && gan::has_generator(file, "generator_ema.");
+  gan::load_generator(file, g, ema ? "generator_ema." : "generator.");
   g.eval();
   const gan::index_t classes = g.classes();
   const auto names = class_names(file);
@@ -145,6 +148,8 @@ int main(int argc, char** argv) {
   app.add_option("--interpolate", o.interpolate,
                  "K > 0: rows of K images between two noise vectors (slerp)");
   app.add_option("--out", o.out, "a .png grid, or a folder for one PNG per image");
+  app.add_flag("--raw", o.raw,
+               "draw from the trained generator, not its moving average (runs with --ema)");
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

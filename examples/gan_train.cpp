@@ -64,8 +64,14 @@ int main(int argc, char** argv) {
   app.add_option("--channels", o.channels, "1 (grey) or 3 (colour); 0: the data's");
   app.add_option("--width", o.width, "feature maps of dcgan32/dcgan64 (ngf = ndf; 0: 64)");
   app.add_option("--z-dim", o.z_dim, "noise dimensions");
-  app.add_option("--loss", o.loss, "bce | ns (bce on logits) | lsgan");
+  app.add_option("--loss", o.loss, "bce | ns (bce on logits) | lsgan | hinge");
   app.add_option("--recon", o.recon, "weight of MSE(G(z), x) in G's loss (any loss)");
+  app.add_option(
+      "--augment", o.augment,
+      "DiffAugment policy of D's inputs, e.g. translation,cutout or color,translation,cutout");
+  app.add_option("--ema", o.ema, "decay of the generator's moving average, e.g. 0.999 (0: off)");
+  app.add_flag("--spectral-norm", o.spectral_norm,
+               "spectral norm on D's layers (Miyato et al. 2018)");
   app.add_flag("--conditional", o.conditional, "condition G and D on the class label");
   app.add_option("--epochs", o.epochs, "passes over the data");
   app.add_option("--batch", o.batch, "images per step");

@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <limits>
 
 #include "gan/gan.hpp"
 #include "gan/io.hpp"
@@ -164,7 +165,7 @@ TEST_CASE("Trainer refuses bad options and mismatched models", "[models][trainer
   o = {};
   o.label_smoothing = 1.5;
   REQUIRE_THROWS_WITH(gan::Trainer(g, d10, o), Catch::Contains("label_smoothing"));
-  REQUIRE_THROWS_WITH(gan::parse_loss("wgan"), Catch::Contains("bce or lsgan"));
+  REQUIRE_THROWS_WITH(gan::parse_loss("wgan"), Catch::Contains("bce, lsgan or hinge"));
   gan::Trainer trainer(g, d10);
   gan::Tensor<float> small({4, 1, 14, 14});
   REQUIRE_THROWS_WITH(trainer.step(small, {1, 2, 3, 4}),
@@ -202,4 +203,77 @@ TEST_CASE("lsgan, and bce with a reconstruction term, train without NaN", "[mode
     // The reconstruction term pulls each fake towards its paired real image: much closer.
     if (recon) REQUIRE(after < 0.5 * before);
   }
+}
+
+TEST_CASE("The hinge loss needs a logits discriminator and smoothing-free targets",
+          "[models][trainer]") {
+  auto g = gan::nets::dcgan28_generator<float>(16);
+  auto d = gan::nets::dcgan28_discriminator<float>();
+  gan::TrainerOptions o;
+  o.loss = gan::Loss::hinge;
+  REQUIRE_THROWS_WITH(gan::Trainer(g, d, o), Catch::Contains("hinge loss needs raw scores"));
+  auto dl = gan::nets::dcgan28_logits_discriminator<float>();
+  o.label_smoothing = 0.1;
+  REQUIRE_THROWS_WITH(gan::Trainer(g, dl, o), Catch::Contains("no meaning for the hinge loss"));
+}
+
+TEST_CASE("Every loss with DiffAugment, spectral norm and an EMA generator trains: D separates "
+          "real from fake and nothing turns non-finite",
+          "[models][trainer][training]") {
+  const Slice data = bundled(512);
+  for (gan::Loss loss : {gan::Loss::bce, gan::Loss::lsgan, gan::Loss::hinge}) {
+    gan::manual_seed(4);
+    auto g = gan::nets::dcgan28_bn_generator<float>(32);
+    auto shadow = gan::nets::dcgan28_bn_generator<float>(32);
+    auto d = gan::nets::dcgan28_sn_logits_discriminator<float>();
+    gan::TrainerOptions o;
+    o.loss = loss;
+    o.augment = gan::AugmentPolicy::parse("translation,cutout");
+    gan::Trainer trainer(g, d, o);
+    auto view = gan::erase_generator_ref(shadow);
+    trainer.set_ema(*view, {});
+    REQUIRE(&trainer.sampler() == view.get());
+    gan::Tensor<float> real;
+    std::vector<int> labels;
+    gan::StepStats s;
+    for (int step = 0; step < 60; ++step) {
+      batch(data, step, 32, real, labels);
+      s = trainer.step(real);
+      REQUIRE(std::isfinite(s.d_loss));
+      REQUIRE(std::isfinite(s.g_loss));
+    }
+    INFO(gan::to_string(loss) << ": D(x) " << s.d_real << ", D(G(z)) " << s.d_fake);
+    CHECK(s.d_real > s.d_fake);
+  }
+}
+
+TEST_CASE("A step whose gradients turn non-finite is refused before its update, naming the "
+          "step and the network",
+          "[models][trainer]") {
+  gan::manual_seed(2);
+  auto g = gan::nets::mlp28_generator<float>(8);
+  auto d = gan::nets::mlp28_discriminator<float>();
+  gan::Trainer trainer(g, d);
+  gan::Tensor<float> real({4, 1, 28, 28});
+  real.fill(0.5f);
+  trainer.step(real);
+  // A poisoned discriminator weight makes every gradient NaN.
+  auto params = d.parameters();
+  const gan::Tensor<float> before = params[1].value;
+  params[1].value[0] = std::numeric_limits<float>::infinity();
+  const auto g_before = g.parameters()[0].value;
+  try {
+    trainer.step(real);
+    FAIL("a non-finite step was applied");
+  } catch (const gan::NonFiniteError& e) {
+    CHECK(e.step() == 2);
+    CHECK(e.network() == "discriminator");
+    CHECK(std::string(e.what()).find("step 2: discriminator's") != std::string::npos);
+  }
+  // Neither network moved: D's update was refused, G's never ran.
+  const auto after = d.parameters()[1].value;
+  for (gan::index_t i = 1; i < after.size(); ++i) REQUIRE(after[i] == before[i]);
+  const auto g_after = g.parameters()[0].value;
+  for (gan::index_t i = 0; i < g_after.size(); ++i) REQUIRE(g_after[i] == g_before[i]);
+  CHECK(trainer.steps() == 1);
 }

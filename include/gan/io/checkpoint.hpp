@@ -3,6 +3,7 @@
 ///
 /// Tensors, named as a PyTorch state_dict would name them:
 ///   generator.<i>.weight, generator.<i>.bias, ... (and BatchNorm running stats)
+///   generator_ema.<i>.weight, ... the moving average of the generator, when it has one
 ///   discriminator.<i>.weight, ...
 ///   optimizer_g.<i>.weight.exp_avg, optimizer_g.<i>.weight.exp_avg_sq, optimizer_d....
 /// Metadata (strings): step, optimizer_g.step, optimizer_d.step, rng (the noise
@@ -81,14 +82,23 @@ std::map<std::string, std::string> load_checkpoint(const std::string& path, Trai
   return f.metadata();
 }
 
-/// Loads only the generator's parameters and buffers ("generator.*"), for sampling.
+/// Loads only the generator's parameters and buffers ("generator.*", or another prefix such
+/// as "generator_ema." for the moving average), for sampling.
 template <class Generator>
-void load_generator(const SafetensorsFile& f, Generator& g) {
+void load_generator(const SafetensorsFile& f, Generator& g,
+                    const std::string& prefix = "generator.") {
   using T = typename Generator::value_type;
   std::vector<std::pair<std::string, Tensor<T>*>> targets;
-  for (auto& p : g.parameters()) targets.emplace_back("generator." + p.name, &p.value);
-  for (auto& b : g.buffers()) targets.emplace_back("generator." + b.name, &b.value);
+  for (auto& p : g.parameters()) targets.emplace_back(prefix + p.name, &p.value);
+  for (auto& b : g.buffers()) targets.emplace_back(prefix + b.name, &b.value);
   load_into(f, targets);
+}
+
+/// True when the checkpoint holds a generator under `prefix` (e.g. "generator_ema.").
+inline bool has_generator(const SafetensorsFile& f, const std::string& prefix) {
+  for (const auto& name : f.names())
+    if (name.compare(0, prefix.size(), prefix) == 0) return true;
+  return false;
 }
 
 }  // namespace gan

@@ -17,6 +17,8 @@
 /// The first layer of D has no BatchNorm and G ends in Tanh, as the paper prescribes; no
 /// convolution has a bias (BatchNorm's shift makes it redundant), as in PyTorch's example.
 /// For S = 64 and w = 64 these are exactly the nets of PyTorch's examples/dcgan/main.py.
+/// The spectrally normalised discriminators (dcgan32_sn_*, dcgan64_sn_*) wrap every Conv2d in
+/// SpectralNorm and drop BatchNorm, which spectral norm replaces (Miyato et al. 2018, sec. 4).
 /// Images are in [-1, 1]: train on data in data::Range::symmetric.
 
 #include "gan/layers/batch_norm2d.hpp"
@@ -28,6 +30,7 @@
 #include "gan/layers/reshape.hpp"
 #include "gan/layers/sequential.hpp"
 #include "gan/layers/sigmoid.hpp"
+#include "gan/layers/spectral_norm.hpp"
 #include "gan/layers/tanh.hpp"
 #include "gan/models/discriminator.hpp"
 #include "gan/models/generator.hpp"
@@ -42,6 +45,10 @@ auto up(index_t in, index_t out) {
 template <class T>
 auto down(index_t in, index_t out) {
   return Sequential{Conv2d<T>(in, out, 4, 2, 1, false), BatchNorm2d<T>(out), LeakyReLU<T>(T(0.2))};
+}
+template <class T>
+auto sn_down(index_t in, index_t out) {
+  return Sequential{spectral_norm(Conv2d<T>(in, out, 4, 2, 1)), LeakyReLU<T>(T(0.2))};
 }
 }  // namespace detail
 
@@ -89,6 +96,25 @@ auto dcgan64_body(index_t channels, index_t width, index_t classes) {
                     detail::down<T>(2 * w, 4 * w),
                     detail::down<T>(4 * w, 8 * w),
                     Conv2d<T>(8 * w, 1, 4, 1, 0, false),
+                    Flatten<T>()};
+}
+
+/// Spectrally normalised bodies, without BatchNorm.
+template <class T>
+auto dcgan32_sn_body(index_t channels, index_t width, index_t classes) {
+  const index_t w = width;
+  return Sequential{detail::sn_down<T>(channels + classes, w), detail::sn_down<T>(w, 2 * w),
+                    detail::sn_down<T>(2 * w, 4 * w), spectral_norm(Conv2d<T>(4 * w, 1, 4, 1, 0)),
+                    Flatten<T>()};
+}
+template <class T>
+auto dcgan64_sn_body(index_t channels, index_t width, index_t classes) {
+  const index_t w = width;
+  return Sequential{detail::sn_down<T>(channels + classes, w),
+                    detail::sn_down<T>(w, 2 * w),
+                    detail::sn_down<T>(2 * w, 4 * w),
+                    detail::sn_down<T>(4 * w, 8 * w),
+                    spectral_norm(Conv2d<T>(8 * w, 1, 4, 1, 0)),
                     Flatten<T>()};
 }
 

@@ -12,6 +12,8 @@
 /// The indices are the parameter names' prefixes, as in the same nn.Sequential in PyTorch.
 /// dcgan28_bn inserts BatchNorm2d(64) after the first transposed convolution of the
 /// generator (DCGAN's recipe); it trains faster, see docs/training.md.
+/// dcgan28_sn_discriminator is the discriminator with every Conv2d and the Dense wrapped
+/// in SpectralNorm (Miyato et al. 2018), parameter names "0.weight_orig", ....
 
 #include "gan/layers/batch_norm2d.hpp"
 #include "gan/layers/conv2d.hpp"
@@ -22,6 +24,7 @@
 #include "gan/layers/reshape.hpp"
 #include "gan/layers/sequential.hpp"
 #include "gan/layers/sigmoid.hpp"
+#include "gan/layers/spectral_norm.hpp"
 #include "gan/models/discriminator.hpp"
 #include "gan/models/generator.hpp"
 
@@ -63,6 +66,27 @@ auto dcgan28_logits_discriminator(index_t classes = 0) {
                                   Conv2d<T>(64, 128, 4, 2, 1), LeakyReLU<T>(T(0.2)), Flatten<T>(),
                                   Dense<T>(128 * 7 * 7, 1)},
                        classes, Output::logits);
+}
+
+/// The spectrally normalised discriminator body, [N, 1 + classes, 28, 28] -> [N, 1] logits.
+template <class T>
+auto dcgan28_sn_body(index_t classes = 0) {
+  return Sequential{spectral_norm(Conv2d<T>(1 + classes, 64, 4, 2, 1)),
+                    LeakyReLU<T>(T(0.2)),
+                    spectral_norm(Conv2d<T>(64, 128, 4, 2, 1)),
+                    LeakyReLU<T>(T(0.2)),
+                    Flatten<T>(),
+                    spectral_norm(Dense<T>(128 * 7 * 7, 1))};
+}
+
+/// D with spectral norm, giving logits, or probabilities through a final Sigmoid.
+template <class T>
+auto dcgan28_sn_discriminator(index_t classes = 0) {
+  return Discriminator(Sequential{dcgan28_sn_body<T>(classes), Sigmoid<T>()}, classes);
+}
+template <class T>
+auto dcgan28_sn_logits_discriminator(index_t classes = 0) {
+  return Discriminator(dcgan28_sn_body<T>(classes), classes, Output::logits);
 }
 
 }  // namespace gan::nets

@@ -12,9 +12,10 @@
 ///   spec = gan::models::spec_from_identity(file.metadata(), file.path());
 ///
 /// Identity keys, as strings in a checkpoint's metadata: gan.model, gan.image_shape
-/// ("CxHxW"), gan.classes, gan.z_dim, gan.width, gan.d_output ("probability" | "logits").
-/// Checkpoints written before gan.image_shape, gan.width and gan.d_output existed are
-/// 28x28 grey models with probability outputs, which is what their absence reads as.
+/// ("CxHxW"), gan.classes, gan.z_dim, gan.width, gan.d_output ("probability" | "logits"),
+/// gan.spectral_norm ("0" | "1"). Checkpoints written before gan.image_shape, gan.width,
+/// gan.d_output and gan.spectral_norm existed are 28x28 grey models with probability outputs
+/// and no spectral norm, which is what their absence reads as.
 /// Every value is parsed with its range checked: a bad one is a gan::Error naming the key.
 
 #include <cstdint>
@@ -41,6 +42,7 @@ struct ModelSpec {
   index_t z_dim = 100;
   index_t width = 0;  ///< feature maps of the first/last layer (PyTorch's ngf/ndf); 0: default
   Output d_output = Output::probability;  ///< D ends in Sigmoid, or gives logits
+  bool spectral_norm = false;             ///< D's weights spectrally normalised
   std::uint64_t seed = 0;                 ///< of the initial weights
 
   /// "dcgan32 3x32x32, width 64, 10 classes"
@@ -49,6 +51,7 @@ struct ModelSpec {
                     "x" + std::to_string(image_size);
     if (width > 0) s += ", width " + std::to_string(width);
     if (classes > 0) s += ", " + std::to_string(classes) + " classes";
+    if (spectral_norm) s += ", spectral norm in D";
     return s;
   }
 };
@@ -187,7 +190,8 @@ inline std::map<std::string, std::string> identity(const ModelSpec& s) {
           {"gan.classes", std::to_string(s.classes)},
           {"gan.z_dim", std::to_string(s.z_dim)},
           {"gan.width", std::to_string(s.width)},
-          {"gan.d_output", to_string(s.d_output)}};
+          {"gan.d_output", to_string(s.d_output)},
+          {"gan.spectral_norm", s.spectral_norm ? "1" : "0"}};
 }
 
 /// A whole decimal number in [lo, hi], or gan::Error naming `what`.
@@ -242,6 +246,7 @@ inline ModelSpec spec_from_identity(const std::map<std::string, std::string>& m,
                   "', expected logits or probability");
     s.d_output = o == "logits" ? Output::logits : Output::probability;
   }
+  if (m.count("gan.spectral_norm")) s.spectral_norm = number("gan.spectral_norm", 0, 1) == 1;
   return s;
 }
 

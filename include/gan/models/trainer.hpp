@@ -12,6 +12,11 @@
 ///     w_k = 1 / K (the mean of GMAN, Durugkar et al. 2017). With K = 1 this is exactly
 ///     the single-discriminator step. recon > 0 pulls the fake made for sample i towards
 ///     real image i (pix2pix's L2 term, Isola et al. 2017), with any adversarial loss.
+/// With an augmentation policy (DiffAugment, Zhao et al. 2020) every batch D sees, real or
+/// fake, in either step, is augmented by a fresh draw, and G's gradient flows back through
+/// the augmentation. With a shadow generator (set_ema) its weights follow G's by an
+/// exponential moving average after every generator step (Karras et al. 2018; Yazıcı et al.
+/// 2019); samples are best drawn from the shadow.
 /// A step whose loss or gradients are not finite is not applied: step() throws
 /// NonFiniteError naming the step and the network, before that network's optimiser runs.
 ///
@@ -29,10 +34,12 @@
 
 #include "gan/core/rng.hpp"
 #include "gan/core/simd.hpp"
+#include "gan/layers/diff_augment.hpp"
 #include "gan/losses/losses.hpp"
 #include "gan/models/adversarial_loss.hpp"
 #include "gan/models/network.hpp"
 #include "gan/optim/adam.hpp"
+#include "gan/optim/ema.hpp"
 
 namespace gan {
 
@@ -45,7 +52,8 @@ struct TrainerOptions {
   double beta2 = 0.999;
   int d_steps = 1;               ///< discriminator steps per generator step
   double label_smoothing = 0.0;  ///< real target of D is 1 - label_smoothing (bce, lsgan)
-  std::uint64_t seed = 0;        ///< seeds the noise
+  std::uint64_t seed = 0;        ///< seeds the noise (and the augmentation)
+  AugmentPolicy augment;         ///< DiffAugment of D's inputs; empty: none
 
   void validate() const {
     auto fail = [](const std::string& what) { throw Error("Trainer: " + what); };
@@ -55,6 +63,8 @@ struct TrainerOptions {
     if (d_steps < 1) fail("d_steps must be >= 1, got " + std::to_string(d_steps));
     if (!(label_smoothing >= 0 && label_smoothing < 1)) fail("label_smoothing must be in [0, 1)");
     if (!(recon >= 0 && std::isfinite(recon))) fail("recon must be finite and >= 0");
+    if (label_smoothing > 0 && loss == Loss::hinge)
+      fail("label_smoothing has no meaning for the hinge loss");
   }
 };
 
@@ -119,16 +129,16 @@ class Trainer {
       for (std::size_t k = 0; k < ds_.size(); ++k) {
         AnyDiscriminator<T>& d = *ds_[k];
         d.zero_grad();
-        const Tensor<T>& on_real = d.forward(real, labels);
+        const Tensor<T>& on_real = finite(d.forward(augmented(real), labels), k);
         const double d_real = mean_probability(on_real, d.output());
         double loss = discriminator_loss(options_.loss, d.output(), on_real, true,
                                          options_.label_smoothing, grad_);
         d.backward(grad_);
-        const Tensor<T>& on_fake = d.forward(*fake, labels);
+        const Tensor<T>& on_fake = finite(d.forward(augmented(*fake), labels), k);
         const double d_fake = mean_probability(on_fake, d.output());
         loss += discriminator_loss(options_.loss, d.output(), on_fake, false, 0.0, grad_);
         d.backward(grad_);
-        guard(loss, opt_d_[k]->parameters(), discriminator_name(k));
+        guard(loss, opt_d_[k]->parameters(), static_cast<int>(k));
         opt_d_[k]->step();
         d_losses_[k] = loss;
         s.d_loss += loss / k_count;
@@ -166,12 +176,26 @@ class Trainer {
       simd::axpy(g_grad_.size(), T(options_.recon), mse_grad_.data(), g_grad_.data());
     }
     g_->backward(g_grad_);
-    guard(g_loss, opt_g_->parameters(), "generator");
+    guard(g_loss, opt_g_->parameters(), generator_index);
     opt_g_->step();
+    if (ema_) ema_->update();
     s.g_loss = g_loss;
     ++steps_;
     return s;
   }
+
+  /// Makes `shadow` (a generator of the same architecture, outliving the trainer) follow G
+  /// by an exponential moving average after every generator step, starting as a copy of G.
+  /// Its weights join the checkpoint as "generator_ema.*".
+  void set_ema(AnyGenerator<T>& shadow, const EmaOptions& options = {}) {
+    ema_ = std::make_unique<Ema<T>>(g_->parameters(), g_->buffers(), shadow.parameters(),
+                                    shadow.buffers(), options);
+    ema_->copy();
+    shadow_ = &shadow;
+  }
+  /// The generator to draw samples from: the EMA shadow when there is one, else G.
+  AnyGenerator<T>& sampler() noexcept { return shadow_ ? *shadow_ : *g_; }
+  bool has_ema() const noexcept { return shadow_ != nullptr; }
 
   std::int64_t steps() const noexcept { return steps_; }
   const TrainerOptions& options() const noexcept { return options_; }
@@ -201,6 +225,10 @@ class Trainer {
     };
     add("generator.", g_->parameters());
     add("generator.", g_->buffers());
+    if (shadow_) {
+      add("generator_ema.", shadow_->parameters());
+      add("generator_ema.", shadow_->buffers());
+    }
     for (std::size_t k = 0; k < ds_.size(); ++k) {
       add(discriminator_name(k) + ".", ds_[k]->parameters());
       add(discriminator_name(k) + ".", ds_[k]->buffers());
@@ -218,6 +246,8 @@ class Trainer {
                                             {"rng", rng_.state()}};
     for (std::size_t k = 0; k < ds_.size(); ++k)
       m[optimizer_d_name(k) + ".step"] = std::to_string(opt_d_[k]->steps());
+    if (augment_) m["rng_augment"] = augment_rng_.state();
+    if (ema_) m["ema.step"] = std::to_string(ema_->steps());
     return m;
   }
 
@@ -233,6 +263,8 @@ class Trainer {
     opt_g_->set_steps(s.steps_g);
     for (std::size_t k = 0; k < ds_.size(); ++k) opt_d_[k]->set_steps(s.steps_d[k]);
     rng_ = s.rng;
+    if (augment_) augment_rng_ = s.augment_rng;
+    if (ema_) ema_->set_steps(s.steps_ema);
   }
 
  private:
@@ -266,7 +298,8 @@ class Trainer {
         own_d_(std::move(d.own)),
         g_(g.ptr),
         ds_(d.ptr ? std::vector<AnyDiscriminator<T>*>{d.ptr} : std::move(ds)),
-        rng_(options.seed) {
+        rng_(options.seed),
+        augment_rng_(options.seed ^ 0xA5A5A5A5DEADBEEFULL) {
     if (ds_.empty()) throw Error("Trainer: needs at least one discriminator");
     for (std::size_t k = 0; k < ds_.size(); ++k) {
       if (ds_[k] == nullptr)
@@ -274,7 +307,9 @@ class Trainer {
       if (ds_[k]->classes() != g_->classes())
         throw Error("Trainer: generator has " + std::to_string(g_->classes()) + " classes, " +
                     discriminator_name(k) + " " + std::to_string(ds_[k]->classes()));
+      check_loss(options_.loss, ds_[k]->output(), discriminator_name(k));
     }
+    if (!options_.augment.empty()) augment_ = std::make_unique<DiffAugment<T>>(options_.augment);
     opt_g_ = std::make_unique<Adam<T>>(g_->parameters(), adam(options_.lr_g));
     for (auto* d : ds_)
       opt_d_.push_back(std::make_unique<Adam<T>>(d->parameters(), adam(options_.lr_d)));
@@ -283,9 +318,9 @@ class Trainer {
   }
 
   struct SavedState {
-    std::int64_t steps = 0, steps_g = 0;
+    std::int64_t steps = 0, steps_g = 0, steps_ema = 0;
     std::vector<std::int64_t> steps_d;
-    Rng rng;
+    Rng rng, augment_rng;
   };
 
   static std::string optimizer_d_name(std::size_t k) {
@@ -309,7 +344,7 @@ class Trainer {
       }
       if (used != v.size() || x < 0)
         throw Error("Trainer: checkpoint metadata '" + key + "' is not a count: '" +
-                    v.substr(0, 40) + "'");
+                    (v.size() > 40 ? v.substr(0, 40) + "..." : v) + "'");
       return static_cast<std::int64_t>(x);
     };
     // Checkpoints from before several discriminators existed have one and no such key.
@@ -323,6 +358,8 @@ class Trainer {
     for (std::size_t i = 0; i < ds_.size(); ++i)
       s.steps_d.push_back(count(optimizer_d_name(i) + ".step"));
     s.rng.set_state(get("rng"));
+    if (augment_) s.augment_rng.set_state(get("rng_augment"));
+    if (ema_) s.steps_ema = count("ema.step");
     return s;
   }
 
@@ -334,14 +371,33 @@ class Trainer {
     return a;
   }
 
+  /// The network a guard names: a discriminator's index, or this for the generator. The
+  /// name is built only when the guard trips, so a checked step allocates nothing.
+  static constexpr int generator_index = -1;
+  static std::string network_name(int k) {
+    return k == generator_index ? "generator" : discriminator_name(static_cast<std::size_t>(k));
+  }
+
   /// The non-finite guard: one check of the reduced loss and one pass over the gradients
   /// (x * 0 summed, see simd::all_finite), about 1 % of a step.
-  void guard(double loss, const std::vector<Parameter<T>>& params,
-             const std::string& network) const {
-    if (!std::isfinite(loss)) throw NonFiniteError(steps_ + 1, network, "loss");
+  void guard(double loss, const std::vector<Parameter<T>>& params, int network) const {
+    if (!std::isfinite(loss)) throw NonFiniteError(steps_ + 1, network_name(network), "loss");
     for (const auto& p : params)
       if (!simd::all_finite(p.grad.size(), p.grad.data()))
-        throw NonFiniteError(steps_ + 1, network, "gradient of '" + p.name + "'");
+        throw NonFiniteError(steps_ + 1, network_name(network), "gradient of '" + p.name + "'");
+  }
+
+  /// The scores themselves, after a check that they are finite (a loss on probabilities
+  /// would refuse a NaN with a less helpful message).
+  const Tensor<T>& finite(const Tensor<T>& scores, std::size_t k) const {
+    if (!simd::all_finite(scores.size(), scores.data()))
+      throw NonFiniteError(steps_ + 1, discriminator_name(k), "output");
+    return scores;
+  }
+
+  /// x, or x augmented by a fresh draw (the augmentation keeps it for its backward).
+  const Tensor<T>& augmented(const Tensor<T>& x) {
+    return augment_ ? augment_->forward(x, augment_rng_) : x;
   }
 
   static double mean_probability(const Tensor<T>& scores, Output output) {
@@ -357,7 +413,10 @@ class Trainer {
   std::unique_ptr<AnyDiscriminator<T>> own_d_;
   AnyGenerator<T>* g_;
   std::vector<AnyDiscriminator<T>*> ds_;
-  Rng rng_;
+  Rng rng_, augment_rng_;
+  std::unique_ptr<DiffAugment<T>> augment_;
+  std::unique_ptr<Ema<T>> ema_;
+  AnyGenerator<T>* shadow_ = nullptr;
   std::unique_ptr<Adam<T>> opt_g_;
   std::vector<std::unique_ptr<Adam<T>>> opt_d_;
   std::vector<double> d_losses_, g_losses_;

@@ -25,6 +25,12 @@ inline void add_28_models(Registry& r) {
   using nets::dcgan28_discriminator;
   using nets::dcgan28_logits_discriminator;
   auto dcgan_d = [](const ModelSpec& s) -> std::unique_ptr<AnyDiscriminator<float>> {
+    if (s.spectral_norm && s.d_output == Output::logits)
+      return erase_discriminator(
+          detail::dcgan_initialised(nets::dcgan28_sn_logits_discriminator<float>(s.classes)));
+    if (s.spectral_norm)
+      return erase_discriminator(
+          detail::dcgan_initialised(nets::dcgan28_sn_discriminator<float>(s.classes)));
     if (s.d_output == Output::logits)
       return erase_discriminator(
           detail::dcgan_initialised(dcgan28_logits_discriminator<float>(s.classes)));
@@ -62,8 +68,10 @@ inline void add_28_models(Registry& r) {
            return erase_generator(nets::mlp28_generator<float>(s.z_dim, s.classes));
          },
          [](const ModelSpec& s) -> std::unique_ptr<AnyDiscriminator<float>> {
-           if (s.d_output == Output::logits)
-             throw Error("model mlp has no logits discriminator: use a convolutional model");
+           if (s.d_output == Output::logits || s.spectral_norm)
+             throw Error(
+                 "model mlp has no logits or spectral-norm discriminator: use a "
+                 "convolutional model");
            return erase_discriminator(nets::mlp28_discriminator<float>(s.classes));
          }});
 }

@@ -21,6 +21,15 @@ inline void add_dcgan_models(Registry& r) {
                nets::dcgan32_generator<float>(s.z_dim, s.channels, s.width, s.classes)));
          },
          [](const ModelSpec& s) -> std::unique_ptr<AnyDiscriminator<float>> {
+           if (s.spectral_norm && s.d_output == Output::logits)
+             return erase_discriminator(detail::dcgan_initialised(
+                 Discriminator(nets::dcgan32_sn_body<float>(s.channels, s.width, s.classes),
+                               s.classes, Output::logits)));
+           if (s.spectral_norm)
+             return erase_discriminator(detail::dcgan_initialised(Discriminator(
+                 Sequential{nets::dcgan32_sn_body<float>(s.channels, s.width, s.classes),
+                            Sigmoid<float>()},
+                 s.classes)));
            if (s.d_output == Output::logits)
              return erase_discriminator(detail::dcgan_initialised(
                  nets::dcgan32_logits_discriminator<float>(s.channels, s.width, s.classes)));
@@ -38,6 +47,15 @@ inline void add_dcgan_models(Registry& r) {
                nets::dcgan64_generator<float>(s.z_dim, s.channels, s.width, s.classes)));
          },
          [](const ModelSpec& s) -> std::unique_ptr<AnyDiscriminator<float>> {
+           if (s.spectral_norm && s.d_output == Output::logits)
+             return erase_discriminator(detail::dcgan_initialised(
+                 Discriminator(nets::dcgan64_sn_body<float>(s.channels, s.width, s.classes),
+                               s.classes, Output::logits)));
+           if (s.spectral_norm)
+             return erase_discriminator(detail::dcgan_initialised(Discriminator(
+                 Sequential{nets::dcgan64_sn_body<float>(s.channels, s.width, s.classes),
+                            Sigmoid<float>()},
+                 s.classes)));
            if (s.d_output == Output::logits)
              return erase_discriminator(detail::dcgan_initialised(
                  nets::dcgan64_logits_discriminator<float>(s.channels, s.width, s.classes)));

@@ -32,8 +32,11 @@ struct RunOptions {
   index_t width = 0;       ///< 0: the model's default
   index_t z_dim = 100;
   bool conditional = false;
-  std::string loss = "bce";  ///< bce (D gives probabilities) | ns (bce on logits) | lsgan
-  double recon = 0;          ///< weight of MSE(G(z), x) in G's loss
+  std::string loss = "bce";    ///< bce (D gives probabilities) | ns (bce on logits) | lsgan | hinge
+  double recon = 0;            ///< weight of MSE(G(z), x) in G's loss
+  std::string augment;         ///< DiffAugment policy of D's inputs ("" none)
+  double ema = 0;              ///< decay of the generator's moving average (0: none)
+  bool spectral_norm = false;  ///< spectral norm in D
   int epochs = 20;
   int batch = 64;
   double lr_g = 2e-4, lr_d = 2e-4;
@@ -50,13 +53,23 @@ struct RunOptions {
 
 /// The saved part as JSON.
 inline nlohmann::json to_json(const RunOptions& o) {
-  return {{"model", o.model},       {"image_size", o.image_size},
-          {"channels", o.channels}, {"width", o.width},
-          {"z_dim", o.z_dim},       {"conditional", o.conditional},
-          {"loss", o.loss},         {"recon", o.recon},
-          {"epochs", o.epochs},     {"batch", o.batch},
-          {"lr_g", o.lr_g},         {"lr_d", o.lr_d},
-          {"d_steps", o.d_steps},   {"label_smoothing", o.label_smoothing},
+  return {{"model", o.model},
+          {"image_size", o.image_size},
+          {"channels", o.channels},
+          {"width", o.width},
+          {"z_dim", o.z_dim},
+          {"conditional", o.conditional},
+          {"loss", o.loss},
+          {"recon", o.recon},
+          {"augment", o.augment},
+          {"ema", o.ema},
+          {"spectral_norm", o.spectral_norm},
+          {"epochs", o.epochs},
+          {"batch", o.batch},
+          {"lr_g", o.lr_g},
+          {"lr_d", o.lr_d},
+          {"d_steps", o.d_steps},
+          {"label_smoothing", o.label_smoothing},
           {"seed", o.seed}};
 }
 
@@ -127,6 +140,10 @@ inline void adopt_saved(RunOptions& o, const std::string& run_json, const std::s
     } else {
       o.recon = j.contains("recon") ? json_number(j, "recon", 0, 1e6) : 0.0;
     }
+    // Absent from checkpoints written before the modern recipe: off.
+    o.augment = j.contains("augment") ? j.at("augment").get<std::string>() : "";
+    o.ema = j.contains("ema") ? json_number(j, "ema", 0, 1) : 0.0;
+    o.spectral_norm = j.contains("spectral_norm") ? j.at("spectral_norm").get<bool>() : false;
     o.image_size = j.contains("image_size") ? json_integer(j, "image_size", 0, 4096) : 28;
     o.channels = j.contains("channels") ? json_integer(j, "channels", 0, 4) : 1;
     o.width = j.contains("width") ? json_integer(j, "width", 0, 1024) : 0;
@@ -140,13 +157,16 @@ inline void adopt_saved(RunOptions& o, const std::string& run_json, const std::s
 }
 
 /// The adversarial loss and the discriminator's output a loss name asks for.
+/// ns is bce on a logits discriminator, the non-saturating loss in its stable form; hinge
+/// needs logits too.
 inline Loss trainer_loss(const std::string& name) {
   if (name == "bce" || name == "ns") return Loss::bce;
   if (name == "lsgan") return Loss::lsgan;
-  throw Error("unknown loss '" + name + "': expected bce, ns or lsgan");
+  if (name == "hinge") return Loss::hinge;
+  throw Error("unknown loss '" + name + "': expected bce, ns, lsgan or hinge");
 }
 inline Output discriminator_output(const std::string& loss) {
-  return loss == "ns" ? Output::logits : Output::probability;
+  return loss == "ns" || loss == "hinge" ? Output::logits : Output::probability;
 }
 
 inline TrainerOptions trainer_options(const RunOptions& o) {
@@ -158,6 +178,7 @@ inline TrainerOptions trainer_options(const RunOptions& o) {
   t.d_steps = o.d_steps;
   t.label_smoothing = o.label_smoothing;
   t.seed = o.seed;
+  t.augment = AugmentPolicy::parse(o.augment);
   return t;
 }
 
@@ -170,6 +191,8 @@ inline void validate(const RunOptions& o, const models::Registry& registry) {
     fail("--sample-every must be >= 1, got " + std::to_string(o.sample_every));
   if (o.threads < 0) fail("--threads must be >= 0, got " + std::to_string(o.threads));
   if (o.out.empty()) fail("--out must name a folder (it is empty)");
+  if (!(o.ema == 0 || (o.ema > 0 && o.ema < 1)))
+    fail("--ema must be 0 (off) or a decay in (0, 1), got " + std::to_string(o.ema));
   registry.find(o.model);
   trainer_options(o).validate();
 }

@@ -7,7 +7,8 @@
 ///
 /// Files under options.out:
 ///   samples/step_NNNNNN.png, samples/final.png  fixed-noise grids (rows are classes when
-///                                               conditional), every sample_every steps
+///                                               conditional), every sample_every steps,
+///                                               drawn from the EMA generator when --ema
 ///   checkpoints/latest.safetensors, checkpoints/final.safetensors   (atomic writes)
 ///   log.csv                                     step, epoch, losses, D(x), D(G(z)), images/s
 /// A checkpoint holds the trainer's state, the model's identity (registry.hpp), the data
@@ -64,6 +65,7 @@ inline models::ModelSpec model_spec(const RunOptions& o, const data::ImageSet& s
   s.z_dim = o.z_dim;
   s.width = o.width;
   s.d_output = discriminator_output(o.loss);
+  s.spectral_norm = o.spectral_norm;
   s.seed = o.seed;
   s = registry.complete(s);
   if (set.channels != s.channels || set.height != s.image_size || set.width != s.image_size)
@@ -91,6 +93,12 @@ class TrainingRun {
     batches_ = std::make_unique<data::Batcher>(set_, o_.batch, o_.seed, model_.range);
     trainer_ = std::make_unique<Trainer<float>>(*model_.generator, *model_.discriminator,
                                                 trainer_options(o_));
+    if (o_.ema > 0) {
+      shadow_ = registry.make(spec_).generator;
+      EmaOptions ema;
+      ema.decay = o_.ema;
+      trainer_->set_ema(*shadow_, ema);
+    }
     if (!o_.resume.empty()) resume(o_.resume);
     prepare_output();
   }
@@ -114,7 +122,7 @@ class TrainingRun {
     SampleGrid grid(*model_.generator, o_.seed);
     const index_t chunk = o_.batch;
     auto write_grid = [&](const std::string& name) {
-      grid.write(*model_.generator, (out / "samples" / name).string(), model_.range, chunk);
+      grid.write(trainer_->sampler(), (out / "samples" / name).string(), model_.range, chunk);
     };
     Trainer<float>& t = *trainer_;
     std::ofstream log((out / "log.csv").string(), t.steps() > 0 ? std::ios::app : std::ios::trunc);
@@ -234,6 +242,7 @@ class TrainingRun {
   data::ImageSet set_;
   models::ModelSpec spec_;
   models::Model model_;
+  std::unique_ptr<AnyGenerator<float>> shadow_;  // the EMA generator, when --ema
   std::unique_ptr<data::Batcher> batches_;
   std::unique_ptr<Trainer<float>> trainer_;
 };
