@@ -239,7 +239,7 @@ TEST_CASE("A checkpoint's bad metadata is refused in a message of readable lengt
       message = e.what();
     }
     INFO(message.substr(0, 500));
-    REQUIRE_THAT(message, Catch::Contains(name) && Catch::Contains("..."));
+    REQUIRE_THAT(message, Catch::Contains(name));
     REQUIRE(message.size() < 500);
   }
 }

@@ -430,7 +430,7 @@ TEMPLATE_TEST_CASE("copy_to and load_into refuse non-finite values, naming the t
   }
   REQUIRE_THROWS_WITH(gan::load_into<T>(f, {{"a", &a}, {"b", &b}}),
                       Catch::Contains("cannot load 1 of 2 tensors, none loaded: tensor 'b' holds "
-                                      "a non-finite value (nan)"));
+                                      "a non-finite value (nan at element 1 of 2)"));
   REQUIRE(a[0] == T(-7));
   f.copy_to("a", a);
   REQUIRE(a[1] == T(0));

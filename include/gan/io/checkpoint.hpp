@@ -71,15 +71,21 @@ void save_checkpoint(const std::string& path, Trainer& trainer,
   save_safetensors<T>(path, tensors, metadata);
 }
 
-/// Restores a trainer from a checkpoint; returns the file's metadata. All or nothing.
+/// Restores a trainer from a checkpoint already read (load_safetensors), so that one file
+/// can be tried against several trainers; returns its metadata. All or nothing.
 template <class Trainer>
-std::map<std::string, std::string> load_checkpoint(const std::string& path, Trainer& trainer) {
-  const SafetensorsFile f = load_safetensors(path);
+std::map<std::string, std::string> load_checkpoint(const SafetensorsFile& f, Trainer& trainer) {
   detail::check_format(f);
   detail::check_metadata(f, trainer);
   load_into(f, detail::targets(trainer.state_tensors()));
   trainer.set_state_metadata(f.metadata());
   return f.metadata();
+}
+
+/// Restores a trainer from a checkpoint file; returns the file's metadata. All or nothing.
+template <class Trainer>
+std::map<std::string, std::string> load_checkpoint(const std::string& path, Trainer& trainer) {
+  return load_checkpoint(load_safetensors(path), trainer);
 }
 
 /// Loads only the generator's parameters and buffers ("generator.*", or another prefix such

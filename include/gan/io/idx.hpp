@@ -218,9 +218,10 @@ inline IdxFile read_idx(const std::string& path, const IdxLimits& limits = {}) {
             "), more than a " + std::to_string(in.file_size()) +
             "-byte gzip file can hold (deflate expands at most 1032:1)");
 
-  // Reserved once, filled chunk by chunk: pages are touched only as data arrives.
+  // Reserved once, filled in chunks that start at 64 KiB and double up to 4 MiB: pages are
+  // touched only as data arrives, so a stream that ends early costs what it delivered.
   out.bytes.reserve(static_cast<std::size_t>(count));
-  const std::size_t step = std::size_t{1} << 22;
+  std::size_t step = std::size_t{1} << 16;
   while (out.bytes.size() < count) {
     const std::size_t have = out.bytes.size();
     const std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(count - have, step));
@@ -229,6 +230,7 @@ inline IdxFile read_idx(const std::string& path, const IdxLimits& limits = {}) {
     if (n < want)
       in.fail("truncated: expected " + std::to_string(expected) + " bytes, read " +
               std::to_string(in.consumed()));
+    step = std::min(step * 2, std::size_t{1} << 22);
   }
   const std::uint64_t extra = in.skip_rest();
   if (extra > 0)
