@@ -4,8 +4,9 @@
 #   scripts/install-deps.sh --torch    also python3-torch (PyTorch cross-checks, benchmarks)
 set -euo pipefail
 
+# chromium: the report_browser test opens the training report in headless chromium.
 packages=(cmake g++ make libeigen3-dev libxsimd-dev catch2 libbenchmark-dev zlib1g-dev
-          libstb-dev nlohmann-json3-dev libcli11-dev)
+          libstb-dev nlohmann-json3-dev libcli11-dev chromium)
 if [[ "${1:-}" == "--torch" ]]; then
   packages+=(python3-torch python3-numpy)
 fi
