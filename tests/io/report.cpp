@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <sstream>
 #include <string>
 
@@ -173,12 +174,43 @@ TEST_CASE("TrainingReport renders an interrupted run: no evaluation, no final me
   CHECK(html.find("final metrics appear here when it finishes") != std::string::npos);
   CHECK(count(html, "<svg class=\"chart\"") == 4);
   CHECK(count(html, "src=\"data:image/png;base64,") == 1);
-  CHECK(html.find("One point per step.") != std::string::npos);
+  CHECK(html.find("Pale: every step; bold: their moving average over 3 steps.") !=
+        std::string::npos);
   CHECK(html.find("epoch 3") != std::string::npos);  // marks at steps 101 and 201
   CHECK(html.substr(html.size() - 8) == "</html>\n");
 
   report.set_status(gan::RunStatus::interrupted);
   CHECK(report.html().find("stopped before its final evaluation") != std::string::npos);
+}
+
+TEST_CASE("The step charts say what their points and lines are", "[io][report]") {
+  gan::StepSeries s(2000);
+  CHECK(gan::detail::step_caption(s) == "");
+  gan::ReportStep r;
+  for (r.step = 1; r.step <= 150; ++r.step) s.add(r);
+  CHECK(gan::detail::step_caption(s) == "One point per step.");
+  for (; r.step <= 100000; ++r.step) s.add(r);  // 1,563 buckets of 64 steps
+  CHECK(gan::detail::step_caption(s) ==
+        "Pale: the mean of every 64 steps; bold: their moving average over 15 points (960 "
+        "steps).");
+  gan::StepSeries few(100);
+  for (r.step = 1; r.step <= 1000; ++r.step) few.add(r);  // 63 buckets of 16: no smoothing
+  CHECK(gan::detail::step_caption(few) == "Each point is the mean of every 16 steps.");
+}
+
+TEST_CASE("moving_average is centred, shrinks at the ends, skips non-finite values",
+          "[io][report]") {
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  const std::vector<double> m = gan::detail::moving_average({1, 2, nan, 4, 5, nan}, 1);
+  REQUIRE(m.size() == 6);
+  CHECK(m[0] == 1.5);  // (1 + 2) / 2
+  CHECK(m[1] == 1.5);  // (1 + 2) / 2, NaN skipped
+  CHECK(m[2] == 3);    // (2 + 4) / 2
+  CHECK(m[3] == 4.5);
+  CHECK(m[4] == 4.5);
+  CHECK(m[5] == 5);
+  CHECK(std::isnan(gan::detail::moving_average({nan, nan}, 0)[1]));
+  CHECK(gan::detail::moving_average({3, 4}, 0) == std::vector<double>{3, 4});
 }
 
 TEST_CASE("TrainingReport renders before the first step", "[io][report]") {
@@ -270,4 +302,60 @@ TEST_CASE("TrainingReport::add_log_csv and add_grid_file refuse bad files by nam
   CHECK_THROWS_WITH(report.add_grid_file(5, dir / "text.png"),
                     Catch::StartsWith("report: the grid of step 5 is not a PNG file") &&
                         Catch::EndsWith("'" + dir / "text.png" + "'"));
+}
+
+TEST_CASE("TrainingReport::add_eval_csv reads evaluations, empty cells left out", "[io][report]") {
+  TempDir dir;
+  const std::string path = dir / "eval.csv";
+  write_text(path, "step,fid,fid_floor,kid\n1000,80.5,3.1,0.09\n2000,40.25,,0.05\n3000,20,3");
+  gan::TrainingReport report;
+  CHECK(report.add_eval_csv(path) == 2);  // the last line has no newline: cut short
+  const auto& rows = report.state().evals.rows();
+  REQUIRE(rows.size() == 2);
+  CHECK(rows[0].metrics ==
+        std::map<std::string, double>{{"fid", 80.5}, {"fid_floor", 3.1}, {"kid", 0.09}});
+  CHECK(rows[1].step == 2000);
+  CHECK(rows[1].metrics == std::map<std::string, double>{{"fid", 40.25}, {"kid", 0.05}});
+
+  write_text(path, "fid,step\n");
+  CHECK_THROWS_WITH(report.add_eval_csv(path), "report: '" + path +
+                                                   "' line 1: expected a header step,<metric>,"
+                                                   "..., got 'fid,step'");
+  write_text(path, "step,fid\n1000,1,2\n");
+  CHECK_THROWS_WITH(report.add_eval_csv(path),
+                    "report: '" + path +
+                        "' line 2: expected a step and at most 1 numbers, got "
+                        "'1000,1,2'");
+}
+
+TEST_CASE("TrainingReport::add_run_folder rebuilds a run's report from its files", "[io][report]") {
+  TempDir dir;
+  fs::create_directories(dir.path / "samples");
+  std::string log = "step,epoch,d_loss,g_loss,d_real,d_fake,images_per_s\n";
+  for (int s = 1; s <= 450; ++s)
+    log += std::to_string(s) + "," + std::to_string((s - 1) / 100 + 1) + ",1.2,0.9,0.6,0.4,1500\n";
+  write_text(dir / "log.csv", log);
+  write_text(dir / "eval.csv", "step,fid\n200,50\n400,30\n");
+  for (const char* name : {"step_000400.png", "step_000200.png", "final.png", "step_x.png"})
+    gan::testing::write_synthetic_grid(dir / ("samples/" + std::string(name)), 0.5, 1);
+  write_text(dir / "samples/notes.txt", "not a grid");
+
+  gan::TrainingReport report;
+  CHECK(report.add_run_folder(dir.path.string()) == 450);
+  const auto& st = report.state();
+  CHECK(st.steps.latest().step == 450);
+  CHECK(st.evals.rows().size() == 2);
+  REQUIRE(st.grids.grids().size() == 2);
+  CHECK(st.grids.grids()[0].step == 200);
+  CHECK(st.grids.grids()[1].step == 400);
+
+  // A resumed run continues from its checkpoint at step 400: rows 401..450 are replaced.
+  gan::Rng rng(2);
+  report.add_step(gan::testing::synthetic_step(401, 100, rng));
+  CHECK(report.state().steps.latest().step == 401);
+  CHECK(report.state().steps.buckets().back().first_step == 401);
+
+  gan::TrainingReport nothing;
+  CHECK(nothing.add_run_folder((dir.path / "absent").string()) == 0);
+  CHECK(nothing.state().steps.empty());
 }

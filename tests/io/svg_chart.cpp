@@ -145,6 +145,22 @@ TEST_CASE("svg_line_chart: bands, markers, marks, a single point", "[io][report]
   CHECK(d["x1"].get<double>() > 7);
 }
 
+TEST_CASE("svg_line_chart draws faint lines behind every line, inside the y range",
+          "[io][report]") {
+  gan::ChartSpec spec;
+  gan::ChartSeries a = line("a", {0, 1, 2}, {1, 1.5, 2});
+  a.faint = {0.5, 2.5, 1.5};
+  gan::ChartSeries b = line("b", {0, 1, 2}, {2, 2, 2});
+  b.faint = {2, 2, 2};
+  const std::string svg = gan::svg_line_chart(spec, {a, b});
+  CHECK(count(svg, "class=\"faint\"") == 2);
+  CHECK(svg.rfind("class=\"faint\"") < svg.find("class=\"line\""));
+  CHECK(svg.find(">0.5</text>") != std::string::npos);  // the faint 0.5 and 2.5 set the range
+  CHECK(svg.find(">2.5</text>") != std::string::npos);
+  const nlohmann::json d = chart_data(svg);
+  CHECK(d["s"][0]["r"] == nlohmann::json({0.5, 2.5, 1.5}));
+}
+
 TEST_CASE("svg_line_chart without data says so", "[io][report]") {
   gan::ChartSpec spec;
   spec.empty_text = "waiting for the first steps";
@@ -176,12 +192,15 @@ TEST_CASE("svg_line_chart escapes its text", "[io][report]") {
 TEST_CASE("svg_line_chart refuses a series whose lengths disagree", "[io][report]") {
   gan::ChartSpec spec;
   CHECK_THROWS_WITH(gan::svg_line_chart(spec, {line("bad", {1, 2, 3}, {1, 2})}),
-                    "svg_line_chart: series 'bad': x has 3 values, y 2, lo 0, hi 0 (expected y "
-                    "as long as x, and lo and hi empty or as long as x)");
+                    "svg_line_chart: series 'bad': x has 3 values, y 2, lo 0, hi 0, faint 0 "
+                    "(expected y as long as x, and lo, hi, faint empty or as long as x)");
   gan::ChartSeries s = line("band", {1, 2}, {1, 2});
   s.lo = {0, 1};
   CHECK_THROWS_WITH(gan::svg_line_chart(spec, {s}),
                     Catch::Contains("series 'band': x has 2 values, y 2, lo 2, hi 0"));
+  gan::ChartSeries f = line("faint", {1, 2}, {1, 2});
+  f.faint = {1};
+  CHECK_THROWS_WITH(gan::svg_line_chart(spec, {f}), Catch::Contains("faint 1"));
 }
 
 TEST_CASE("nice ticks follow Heckbert's 1-2-5 steps", "[io][report]") {

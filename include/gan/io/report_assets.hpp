@@ -56,6 +56,7 @@ svg.chart .axis{stroke:var(--axis);stroke-width:1}
 svg.chart .plot-bg{fill:var(--card)}
 svg.chart .line{fill:none;stroke-width:1.8;stroke-linejoin:round;stroke-linecap:round}
 svg.chart .band{opacity:.17;stroke:none}
+svg.chart .faint{fill:none;stroke-width:1;opacity:.28;stroke-linejoin:round}
 svg.chart .dot{stroke:var(--card);stroke-width:1.5}
 svg.chart .mark{stroke:var(--axis);stroke-dasharray:2 4}
 svg.chart .mark-label{fill:var(--muted);font-size:10px}
@@ -147,7 +148,9 @@ inline constexpr const char* report_js = R"js(
         sw.style.background = s.c;
         line.appendChild(sw);
         line.appendChild(document.createTextNode(
-            s.n + ': ' + fmt(s.y[i]) + (s.x[i] !== best ? '  (at ' + fmt(s.x[i]) + ')' : '')));
+            s.n + ': ' + fmt(s.y[i]) +
+            (s.r && s.r[i] !== null ? '  (this point ' + fmt(s.r[i]) + ')' : '') +
+            (s.x[i] !== best ? '  (at ' + fmt(s.x[i]) + ')' : '')));
         tip.appendChild(line);
       });
       tip.style.display = 'block';

@@ -10,8 +10,8 @@
 ///   Final       the final metrics (or why there are none yet)
 ///   Charts      losses; D(x) and D(G(z)) on [0, 1]; one chart per group of metrics
 ///               ("fid", "fid_floor", "fid_*" share one; precision, recall, density and
-///               coverage share one); throughput. Step series are bucket means with a
-///               +- 1 s.d. band; epochs are marked.
+///               coverage share one); throughput. Step series are bucket means, drawn
+///               pale behind their moving average once there are many; epochs are marked.
 ///   Samples     the latest grid large, a slider / play button / thumbnail strip over all
 ///               grids kept
 ///   Options     the run's options (JSON objects flattened to dotted keys)
@@ -24,6 +24,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
+#include <limits>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -123,22 +124,57 @@ inline std::string panel(const std::string& title, const std::string& svg,
          "</figure>";
 }
 
-/// A step series' buckets as a chart series: x the bucket's middle step, a +-1 s.d. band.
+/// Half the window of the moving average drawn over n points: none up to 200 points, then
+/// n / 200 points on each side (a window of about 1% of the run).
+inline std::size_t smoothing_half_width(std::size_t n) noexcept { return n / 200; }
+
+/// The centred moving average of y over 2h + 1 points (fewer at the ends), of the finite
+/// values only; NaN where a window has none.
+inline std::vector<double> moving_average(const std::vector<double>& y, std::size_t h) {
+  std::vector<double> out(y.size(), std::numeric_limits<double>::quiet_NaN());
+  for (std::size_t i = 0; i < y.size(); ++i) {
+    double sum = 0;
+    int n = 0;
+    for (std::size_t j = i > h ? i - h : 0; j <= i + h && j < y.size(); ++j)
+      if (std::isfinite(y[j])) {
+        sum += y[j];
+        ++n;
+      }
+    if (n > 0) out[i] = sum / n;
+  }
+  return out;
+}
+
+/// A step series' buckets as a chart series: x the bucket's middle step, y the bucket
+/// means; when `smooth`, y is their moving average and the means are drawn faint behind.
 inline ChartSeries step_series(const StepSeries& steps, StepField f, std::string name,
-                               std::string colour) {
+                               std::string colour, bool smooth) {
   ChartSeries s;
   s.name = std::move(name);
   s.colour = std::move(colour);
-  const bool band = steps.rows_per_bucket() > 1;
   for (const StepBucket& b : steps.buckets()) {
     s.x.push_back(0.5 * static_cast<double>(b.first_step + b.last_step));
     s.y.push_back(b[f].value());
-    if (band) {
-      s.lo.push_back(b[f].value() - b[f].sd());
-      s.hi.push_back(b[f].value() + b[f].sd());
-    }
+  }
+  const std::size_t h = smoothing_half_width(s.y.size());
+  if (smooth && h > 0) {
+    s.faint = s.y;
+    s.y = moving_average(s.faint, h);
   }
   return s;
+}
+
+/// What a point of the step charts is.
+inline std::string step_caption(const StepSeries& steps) {
+  if (steps.empty()) return "";
+  const std::int64_t w = steps.rows_per_bucket();
+  const std::size_t h = smoothing_half_width(steps.buckets().size());
+  const std::string each = w > 1 ? "the mean of every " + grouped(w) + " steps" : "every step";
+  if (h == 0) return w > 1 ? "Each point is " + each + "." : "One point per step.";
+  const std::int64_t window = static_cast<std::int64_t>(2 * h + 1);
+  return "Pale: " + each + "; bold: their moving average over " +
+         (w > 1 ? std::to_string(window) + " points (" + grouped(window * w) + " steps)."
+                : grouped(window) + " steps.");
 }
 
 inline std::vector<std::pair<double, std::string>> epoch_marks(const StepSeries& steps) {
@@ -165,13 +201,7 @@ inline std::vector<std::pair<double, std::string>> epoch_marks(const StepSeries&
 
 inline std::string step_charts(const ReportState& st) {
   const StepSeries& s = st.steps;
-  std::string caption;
-  if (!s.empty()) {
-    caption = s.rows_per_bucket() > 1
-                  ? "Each point is the mean of " + grouped(s.rows_per_bucket()) +
-                        " steps; the band is \u00b11 standard deviation."
-                  : "One point per step.";
-  }
+  const std::string caption = step_caption(s);
   ChartSpec spec;
   spec.x_marks = epoch_marks(s);
   spec.empty_text = "waiting for the first steps";
@@ -179,8 +209,8 @@ inline std::string step_charts(const ReportState& st) {
   spec.y_scale = AxisScale::linear;
   std::string o =
       panel("Losses",
-            svg_line_chart(spec, {step_series(s, StepField::d_loss, "D loss", palette(0)),
-                                  step_series(s, StepField::g_loss, "G loss", palette(1))}),
+            svg_line_chart(spec, {step_series(s, StepField::d_loss, "D loss", palette(0), true),
+                                  step_series(s, StepField::g_loss, "G loss", palette(1), true)}),
             caption);
   spec.y_label = "mean D output";
   spec.y_min = 0;
@@ -194,11 +224,11 @@ inline std::string step_charts(const ReportState& st) {
               static_cast<double>(s.latest().step)};
     half.y = {0.5, 0.5};
   }
-  o += panel(
-      "Discriminator outputs: D(x) and D(G(z))",
-      svg_line_chart(spec, {step_series(s, StepField::d_real, "D(x) real", palette(2)),
-                            step_series(s, StepField::d_fake, "D(G(z)) fake", palette(3)), half}),
-      caption.empty() ? caption : "D's mean probability that its input is real. " + caption);
+  o += panel("Discriminator outputs: D(x) and D(G(z))",
+             svg_line_chart(
+                 spec, {step_series(s, StepField::d_real, "D(x) real", palette(2), true),
+                        step_series(s, StepField::d_fake, "D(G(z)) fake", palette(3), true), half}),
+             caption.empty() ? caption : "D's mean probability that its input is real. " + caption);
   return o;
 }
 
@@ -275,7 +305,7 @@ inline std::string throughput_chart(const ReportState& st) {
   spec.empty_text = "waiting for the first steps";
   return panel("Throughput",
                svg_line_chart(spec, {step_series(st.steps, StepField::images_per_s,
-                                                 "images per second", palette(4))}),
+                                                 "images per second", palette(4), false)}),
                "Training images per second (smoothed as the run measures it).");
 }
 
@@ -287,7 +317,7 @@ inline std::string samples_section(const GridStrip& strip) {
   const ReportGrid& last = grids.back();
   // Small grids are scaled up by a whole factor, so that their pixels stay sharp.
   const std::uint32_t scale =
-      std::max<std::uint32_t>(1, std::min<std::uint32_t>(4, 560 / last.width));
+      std::max<std::uint32_t>(1, std::min<std::uint32_t>(4, 640 / last.width));
   std::string o =
       "<div class=\"samples\"><div class=\"viewer\"><img id=\"grid-view\" alt=\"sample "
       "grid\" width=\"" +

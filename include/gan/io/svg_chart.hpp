@@ -5,14 +5,16 @@
 ///   std::string svg = gan::svg_line_chart(spec, {series...});
 ///
 /// A series is x[i], y[i] (same length, x ascending), optionally a band lo[i]..hi[i] drawn
-/// shaded behind the line, dashed or with a dot at every point (for the few points of an
+/// shaded behind the line, the unsmoothed values faint[i] drawn pale behind it (y then being
+/// their moving average), dashed or with a dot at every point (for the few points of an
 /// evaluation). A non-finite y (or, on a log axis, y <= 0) breaks the line there. The chart
 /// has a legend, axis labels, "nice" ticks (Heckbert, "Nice numbers for graph labels",
 /// Graphics Gems, 1990), optional vertical marks (epochs; labelled where there is room),
 /// and a y axis that is linear, log or chosen automatically (log when every value is
 /// positive and they span more than 20x). The x range is the data's (widened to spec.x_min
-/// / x_max where given); the y range the lines' (bands are clipped to it) unless spec.y_min
-/// / y_max fix it. With no finite point the chart says spec.empty_text.
+/// / x_max where given); the y range that of the lines and faint lines (bands are clipped
+/// to it) unless spec.y_min / y_max fix it. With no finite point the chart says
+/// spec.empty_text.
 ///
 /// The <svg> carries its data in a data-chart attribute (JSON, HTML-escaped) so that the
 /// report's script can show the values under the mouse; the chart is complete without it.
@@ -39,6 +41,7 @@ struct ChartSeries {
   std::string colour = "#4e79a7";
   std::vector<double> x, y;
   std::vector<double> lo, hi;  ///< a band: empty, or as long as x
+  std::vector<double> faint;   ///< the unsmoothed values, drawn pale behind: empty or as x
   bool dashed = false;
   bool markers = false;
 };
@@ -104,26 +107,29 @@ inline std::string svg_line_chart(const ChartSpec& spec, const std::vector<Chart
   using detail::fmt1;
   for (const ChartSeries& s : series) {
     if (s.x.size() != s.y.size() || (!s.lo.empty() && s.lo.size() != s.x.size()) ||
-        s.lo.size() != s.hi.size())
+        s.lo.size() != s.hi.size() || (!s.faint.empty() && s.faint.size() != s.x.size()))
       throw Error("svg_line_chart: series '" + s.name + "': x has " + std::to_string(s.x.size()) +
                   " values, y " + std::to_string(s.y.size()) + ", lo " +
-                  std::to_string(s.lo.size()) + ", hi " + std::to_string(s.hi.size()) +
-                  " (expected y as long as x, and lo and hi empty or as long as x)");
+                  std::to_string(s.lo.size()) + ", hi " + std::to_string(s.hi.size()) + ", faint " +
+                  std::to_string(s.faint.size()) +
+                  " (expected y as long as x, and lo, hi, faint empty or as long as x)");
   }
   const double inf = std::numeric_limits<double>::infinity();
   // The y scale: log only where every line value is positive.
   double ymin = inf, ymax = -inf, xmin = inf, xmax = -inf, ypos = inf;
   bool nonpositive = false;
   for (const ChartSeries& s : series)
-    for (std::size_t i = 0; i < s.x.size(); ++i) {
-      if (!std::isfinite(s.x[i]) || !std::isfinite(s.y[i])) continue;
-      xmin = std::min(xmin, s.x[i]);
-      xmax = std::max(xmax, s.x[i]);
-      ymin = std::min(ymin, s.y[i]);
-      ymax = std::max(ymax, s.y[i]);
-      if (s.y[i] > 0) ypos = std::min(ypos, s.y[i]);
-      nonpositive = nonpositive || s.y[i] <= 0;
-    }
+    for (const std::vector<double>* ys : {&s.y, &s.faint})
+      for (std::size_t i = 0; i < ys->size(); ++i) {
+        const double y = (*ys)[i];
+        if (!std::isfinite(s.x[i]) || !std::isfinite(y)) continue;
+        xmin = std::min(xmin, s.x[i]);
+        xmax = std::max(xmax, s.x[i]);
+        ymin = std::min(ymin, y);
+        ymax = std::max(ymax, y);
+        if (y > 0) ypos = std::min(ypos, y);
+        nonpositive = nonpositive || y <= 0;
+      }
   const bool has_data = xmin <= xmax;  // a finite point
   if (std::isfinite(spec.x_min)) xmin = std::min(xmin, spec.x_min);
   if (std::isfinite(spec.x_max)) xmax = std::max(xmax, spec.x_max);
@@ -212,7 +218,17 @@ inline std::string svg_line_chart(const ChartSpec& spec, const std::vector<Chart
         else
           ys.push_back(nullptr);
       }
-      js.push_back({{"n", s.name}, {"c", s.colour}, {"x", xs}, {"y", ys}});
+      nlohmann::json entry = {{"n", s.name}, {"c", s.colour}, {"x", xs}, {"y", ys}};
+      if (!s.faint.empty()) {
+        nlohmann::json rs = nlohmann::json::array();
+        for (const double v : s.faint)
+          if (std::isfinite(v))
+            rs.push_back(detail::round6(v));
+          else
+            rs.push_back(nullptr);
+        entry["r"] = rs;
+      }
+      js.push_back(entry);
     }
     d["s"] = js;
     o += " data-chart=\"" +
@@ -286,6 +302,21 @@ inline std::string svg_line_chart(const ChartSpec& spec, const std::vector<Chart
       labelled = px;
     }
   }
+  // A path through the usable points of ys, broken where one is not usable.
+  auto polyline = [&](const std::vector<double>& xs, const std::vector<double>& ys) {
+    std::string d;
+    bool pen = false;
+    for (std::size_t i = 0; i < xs.size(); ++i) {
+      if (!usable(xs[i], ys[i])) {
+        pen = false;
+        continue;
+      }
+      d += (pen ? "L" : "M") + fmt1(sx(xs[i])) + " " + fmt1(sy(ys[i]));
+      pen = true;
+    }
+    return d;
+  };
+  // Bands, then every series' faint line, then the lines: no pale layer hides a line.
   for (const ChartSeries& s : series) {
     const std::string colour = html_escape(s.colour);
     if (!s.lo.empty()) {  // each run of usable points is one closed band
@@ -304,18 +335,16 @@ inline std::string svg_line_chart(const ChartSpec& spec, const std::vector<Chart
         i = j;
       }
     }
-    std::string d;
-    bool pen = false;
-    for (std::size_t i = 0; i < s.x.size(); ++i) {
-      if (!usable(s.x[i], s.y[i])) {
-        pen = false;
-        continue;
-      }
-      d += (pen ? "L" : "M") + fmt1(sx(s.x[i])) + " " + fmt1(sy(s.y[i]));
-      pen = true;
-    }
+  }
+  for (const ChartSeries& s : series) {
+    const std::string d = s.faint.empty() ? "" : polyline(s.x, s.faint);
+    if (d.find('L') != std::string::npos)
+      o += "<path class=\"faint\" stroke=\"" + html_escape(s.colour) + "\" d=\"" + d + "\"/>";
+  }
+  for (const ChartSeries& s : series) {
+    const std::string d = polyline(s.x, s.y);
     if (d.find('L') != std::string::npos)  // lone points are dots (below)
-      o += "<path class=\"line\" stroke=\"" + colour + "\"" +
+      o += "<path class=\"line\" stroke=\"" + html_escape(s.colour) + "\"" +
            (s.dashed ? " stroke-dasharray=\"6 4\"" : "") + " d=\"" + d + "\"/>";
   }
   o += "</svg>";
