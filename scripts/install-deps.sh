@@ -5,9 +5,15 @@
 #   scripts/install-deps.sh --bench    also python3-torch and libdnnl-dev (the benchmarks' peers)
 set -euo pipefail
 
+# chromium: the report_browser test opens the training report in headless chromium.
 packages=(cmake g++ make libeigen3-dev libxsimd-dev catch2 libbenchmark-dev zlib1g-dev
+<<<<<<< HEAD
           libstb-dev nlohmann-json3-dev libcli11-dev)
 if [[ "${1:-}" == "--torch" || "${1:-}" == "--bench" ]]; then
+=======
+          libstb-dev nlohmann-json3-dev libcli11-dev chromium)
+if [[ "${1:-}" == "--torch" ]]; then
+>>>>>>> report
   packages+=(python3-torch python3-numpy)
 fi
 if [[ "${1:-}" == "--bench" ]]; then

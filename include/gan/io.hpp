@@ -5,8 +5,10 @@
 ///   gan/io/png.hpp          write_png_grid, write_png (torchvision make_grid layout)
 ///   gan/io/safetensors.hpp  save_safetensors, load_safetensors, SafetensorsFile, load_into
 ///   gan/io/checkpoint.hpp   save_checkpoint, load_checkpoint, load_generator (a Trainer's state)
+///   gan/io/report.hpp       TrainingReport: a run's self-contained HTML report (charts, grids)
 
 #include "gan/io/checkpoint.hpp"
 #include "gan/io/idx.hpp"
 #include "gan/io/png.hpp"
+#include "gan/io/report.hpp"
 #include "gan/io/safetensors.hpp"
