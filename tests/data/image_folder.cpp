@@ -215,3 +215,20 @@ TEST_CASE("image folder: the same images and messages on 1 and 2 threads", "[dat
   CHECK(a.labels == b.labels);
   CHECK(one.lines == two.lines);
 }
+
+TEST_CASE("image folder: each image is read_image + resize_center_crop of its file", "[data]") {
+  TempDir dir("gan_image_folder");
+  std::vector<std::uint8_t> rgba;
+  for (int p = 0; p < 13 * 29; ++p)
+    for (int c = 0; c < 4; ++c) rgba.push_back(static_cast<std::uint8_t>(p * 41 + c * 67));
+  write_file(dir / "noisy.png", encode(Format::png, rgba, 13, 29, 4));
+  for (int channels : {1, 3})
+    for (int size : {5, 13, 20}) {
+      Collect w;
+      const ImageSet s = load_image_folder(dir.str(), w.options(size, channels));
+      gan::ImageOptions o;
+      o.channels = channels;
+      const gan::Image ref = gan::resize_center_crop(gan::read_image(dir / "noisy.png", o), size);
+      CHECK(s.pixels == ref.pixels);
+    }
+}

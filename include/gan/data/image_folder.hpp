@@ -205,6 +205,7 @@ inline ImageSet load_image_folder(const std::string& path, const ImageFolderOpti
   std::vector<std::string> message(static_cast<std::size_t>(n));
   std::atomic<bool> stop{false};  // a refusal ends the work early
   const fs::path root(path);
+  // Decoded interleaved: one stb_image_resize call does all channels at once.
   gan::parallel_for(0, n, [&](index_t i) {
     const auto k = static_cast<std::size_t>(i);
     if (stop.load(std::memory_order_relaxed)) {
@@ -213,8 +214,13 @@ inline ImageSet load_image_folder(const std::string& path, const ImageFolderOpti
     }
     const std::string file = (root / listing.files[k]).string();
     try {
-      const Image image = read_image(file, options.image);
-      resize_center_crop(image, options.image_size, set.pixels.data() + i * per);
+      Image hwc;
+      {
+        const std::vector<std::uint8_t> bytes = read_image_file(file, options.image.limits);
+        gan::detail::decode(bytes.data(), bytes.size(), file, options.image, true, hwc);
+      }
+      gan::detail::resize_crop_interleaved(hwc.pixels.data(), hwc.channels, hwc.height, hwc.width,
+                                           options.image_size, set.pixels.data() + i * per);
     } catch (const ImageLimitError& e) {
       outcome[k] = refused;
       message[k] = e.what();

@@ -155,7 +155,9 @@ inline void check_image_options(const ImageOptions& o, const std::string& name) 
 
 inline std::string stb_reason() {
   const char* r = stbi_failure_reason();
-  return r != nullptr ? r : "unknown reason";
+  // A PNG cut short after its image data ends in a chunk "type" of zero bytes, which stb
+  // reports as an unknown chunk whose name is "\0\0\0\0": an empty string.
+  return r != nullptr && *r != '\0' ? r : "no reason given";
 }
 
 /// stbi_info_from_memory, one format at a time: that function tries every reader in turn
@@ -203,25 +205,28 @@ inline std::uint8_t over(unsigned c, unsigned a, unsigned bg) noexcept {
   return static_cast<std::uint8_t>((c * a + bg * (255u - a) + 127u) / 255u);
 }
 
-/// Interleaved stb pixels, grey+alpha (n = 2) or RGBA (n = 4) -> planar o.channels (1 or 3).
-inline void to_planar(const std::uint8_t* src, int n, std::size_t pixels, const ImageOptions& o,
-                      std::uint8_t* dst) {
+/// stb's interleaved pixels, grey+alpha (n = 2) or RGBA (n = 4) -> o.channels (1 or 3);
+/// channel c of pixel p goes to dst[c * cs + p * ps]: planar is (cs, ps) = (pixels, 1),
+/// interleaved (1, o.channels).
+inline void convert_pixels(const std::uint8_t* src, int n, std::size_t pixels,
+                           const ImageOptions& o, std::uint8_t* dst, std::size_t cs,
+                           std::size_t ps) {
   const bool composite = o.alpha == Alpha::composite;
   const unsigned bg_r = o.background[0], bg_g = o.background[1], bg_b = o.background[2];
   const unsigned bg_l = luma(bg_r, bg_g, bg_b);
   for (std::size_t p = 0; p < pixels; ++p) {
     const std::uint8_t* s = src + p * static_cast<std::size_t>(n);
+    std::uint8_t* d = dst + p * ps;
     const unsigned a = s[n - 1];  // 255 where the file has no alpha: over() is then exact
     if (n == 2) {                 // grey source
-      const std::uint8_t l = composite ? over(s[0], a, bg_l) : s[0];
       if (o.channels == 1) {
-        dst[p] = l;
+        d[0] = composite ? over(s[0], a, bg_l) : s[0];
       } else if (composite) {  // a grey pixel over a coloured background is coloured
-        dst[p] = over(s[0], a, bg_r);
-        dst[pixels + p] = over(s[0], a, bg_g);
-        dst[2 * pixels + p] = over(s[0], a, bg_b);
+        d[0] = over(s[0], a, bg_r);
+        d[cs] = over(s[0], a, bg_g);
+        d[2 * cs] = over(s[0], a, bg_b);
       } else {
-        dst[p] = dst[pixels + p] = dst[2 * pixels + p] = l;
+        d[0] = d[cs] = d[2 * cs] = s[0];
       }
       continue;
     }
@@ -232,11 +237,11 @@ inline void to_planar(const std::uint8_t* src, int n, std::size_t pixels, const 
       b = over(b, a, bg_b);
     }
     if (o.channels == 1) {
-      dst[p] = luma(r, g, b);
+      d[0] = luma(r, g, b);
     } else {
-      dst[p] = r;
-      dst[pixels + p] = g;
-      dst[2 * pixels + p] = b;
+      d[0] = r;
+      d[cs] = g;
+      d[2 * cs] = b;
     }
   }
 }
@@ -285,9 +290,11 @@ inline ImageInfo image_info(const std::uint8_t* data, std::size_t size, const st
   return info;
 }
 
-/// Decodes an image held in memory into planar [options.channels, H, W] bytes.
-inline Image decode_image(const std::uint8_t* data, std::size_t size, const std::string& name,
-                          const ImageOptions& options = {}) {
+namespace detail {
+
+/// decode_image, into `out` planar [C, H, W] or, with `interleaved`, [H, W, C].
+inline void decode(const std::uint8_t* data, std::size_t size, const std::string& name,
+                   const ImageOptions& options, bool interleaved, Image& out) {
   detail::check_image_options(options, name);
   const ImageInfo info = image_info(data, size, name, options.limits);
   // Grey+alpha or RGBA, always: alpha, if any, reaches us and the conversions are ours. (With
@@ -298,21 +305,30 @@ inline Image decode_image(const std::uint8_t* data, std::size_t size, const std:
   std::unique_ptr<stbi_uc, void (*)(void*)> raw(
       stbi_load_from_memory(data, static_cast<int>(size), &w, &h, &in_file, n), stbi_image_free);
   if (!raw)
-    throw Error("image: cannot decode '" + name + "': " + detail::stb_reason() +
-                " (corrupt or truncated)");
+    throw Error("image: cannot decode '" + name + "': " + stb_reason() + " (corrupt or truncated)");
   // The header was checked; the decoder must agree with it (GAN_ASSERT is for our bugs,
   // and a file that says two things is the file's).
   if (w != info.width || h != info.height)
     throw Error("image: '" + name + "': the header says " + std::to_string(info.width) + " x " +
                 std::to_string(info.height) + ", the decoder gave " + std::to_string(w) + " x " +
                 std::to_string(h));
-  Image out;
   out.channels = options.channels;
   out.height = h;
   out.width = w;
   const std::size_t pixels = static_cast<std::size_t>(w) * static_cast<std::size_t>(h);
-  out.pixels.resize(pixels * static_cast<std::size_t>(out.channels));
-  detail::to_planar(raw.get(), n, pixels, options, out.pixels.data());
+  const auto c = static_cast<std::size_t>(out.channels);
+  out.pixels.resize(pixels * c);
+  convert_pixels(raw.get(), n, pixels, options, out.pixels.data(), interleaved ? 1 : pixels,
+                 interleaved ? c : 1);
+}
+
+}  // namespace detail
+
+/// Decodes an image held in memory into planar [options.channels, H, W] bytes.
+inline Image decode_image(const std::uint8_t* data, std::size_t size, const std::string& name,
+                          const ImageOptions& options = {}) {
+  Image out;
+  detail::decode(data, size, name, options, false, out);
   return out;
 }
 
@@ -360,6 +376,39 @@ inline std::array<int, 2> resized_shape(int h, int w, int size) noexcept {
   return h <= w ? std::array<int, 2>{size, scaled(w, h)} : std::array<int, 2>{scaled(h, w), size};
 }
 
+namespace detail {
+
+/// Resize(size) + CenterCrop(size) of interleaved [h, w, c] pixels into planar
+/// [c, size, size] `out`. One stb call for all channels: stb sets up its filters per call,
+/// which costs more than the filtering of a small image.
+inline void resize_crop_interleaved(const std::uint8_t* src, int c, int h, int w, int size,
+                                    std::uint8_t* out) {
+  const auto [rh, rw] = resized_shape(h, w, size);
+  const int top = half_round_even(rh - size), left = half_round_even(rw - size);
+  const bool same = rh == h && rw == w;
+  std::vector<std::uint8_t> resized(same ? 0 : static_cast<std::size_t>(rh) * rw * c);
+  if (!same) {
+    if (!stbir_resize_uint8_generic(src, w, h, w * c, resized.data(), rw, rh, rw * c, c,
+                                    STBIR_ALPHA_CHANNEL_NONE, 0, STBIR_EDGE_CLAMP,
+                                    STBIR_FILTER_TRIANGLE, STBIR_COLORSPACE_LINEAR, nullptr))
+      throw Error("resize_center_crop: stb_image_resize failed (out of memory) resizing " +
+                  std::to_string(h) + " x " + std::to_string(w) + " to " + std::to_string(rh) +
+                  " x " + std::to_string(rw));
+    src = resized.data();
+  }
+  const auto n = static_cast<std::size_t>(size), cc = static_cast<std::size_t>(c);
+  for (std::size_t y = 0; y < n; ++y) {
+    const std::uint8_t* row =
+        src + ((static_cast<std::size_t>(top) + y) * static_cast<std::size_t>(rw) +
+               static_cast<std::size_t>(left)) *
+                  cc;
+    for (std::size_t x = 0; x < n; ++x)
+      for (std::size_t k = 0; k < cc; ++k) out[(k * n + y) * n + x] = row[x * cc + k];
+  }
+}
+
+}  // namespace detail
+
 /// Resize(size) + CenterCrop(size) of `image` (see the file comment) into `out`, which
 /// holds image.channels * size * size bytes, planar.
 inline void resize_center_crop(const Image& image, int size, std::uint8_t* out) {
@@ -371,29 +420,12 @@ inline void resize_center_crop(const Image& image, int size, std::uint8_t* out) 
                 std::to_string(size) + " of an image of " + std::to_string(image.channels) + " x " +
                 std::to_string(image.height) + " x " + std::to_string(image.width) + " with " +
                 std::to_string(image.pixels.size()) + " bytes");
-  const auto [rh, rw] = resized_shape(image.height, image.width, size);
-  const int top = detail::half_round_even(rh - size), left = detail::half_round_even(rw - size);
-  const std::size_t plane_in = static_cast<std::size_t>(image.height) * image.width;
-  const std::size_t plane_rs = static_cast<std::size_t>(rh) * rw;
-  const bool same = rh == image.height && rw == image.width;
-  std::vector<std::uint8_t> resized(same ? 0 : plane_rs);
-  for (int c = 0; c < image.channels; ++c) {
-    const std::uint8_t* plane = image.pixels.data() + c * plane_in;
-    if (!same) {
-      if (!stbir_resize_uint8_generic(plane, image.width, image.height, image.width, resized.data(),
-                                      rw, rh, rw, 1, STBIR_ALPHA_CHANNEL_NONE, 0, STBIR_EDGE_CLAMP,
-                                      STBIR_FILTER_TRIANGLE, STBIR_COLORSPACE_LINEAR, nullptr))
-        throw Error("resize_center_crop: stb_image_resize failed (out of memory) resizing " +
-                    std::to_string(image.height) + " x " + std::to_string(image.width) + " to " +
-                    std::to_string(rh) + " x " + std::to_string(rw));
-      plane = resized.data();
-    }
-    std::uint8_t* dst = out + static_cast<std::size_t>(c) * size * size;
-    for (int y = 0; y < size; ++y)
-      std::memcpy(dst + static_cast<std::size_t>(y) * size,
-                  plane + static_cast<std::size_t>(top + y) * rw + left,
-                  static_cast<std::size_t>(size));
-  }
+  const std::size_t plane = static_cast<std::size_t>(image.height) * image.width;
+  const auto c = static_cast<std::size_t>(image.channels);
+  std::vector<std::uint8_t> hwc(image.pixels.size());
+  for (std::size_t k = 0; k < c; ++k)
+    for (std::size_t p = 0; p < plane; ++p) hwc[p * c + k] = image.pixels[k * plane + p];
+  detail::resize_crop_interleaved(hwc.data(), image.channels, image.height, image.width, size, out);
 }
 
 inline Image resize_center_crop(const Image& image, int size) {
