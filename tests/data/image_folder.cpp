@@ -95,7 +95,7 @@ TEST_CASE("image folder: images of its own make the folder unlabelled", "[data]"
 
 TEST_CASE("image folder: mixed sizes and formats, resized and cropped, colour or grey", "[data]") {
   TempDir dir("gan_image_folder");
-  write_file(dir / "a.jpg", flat(Format::jpg, 40, 24, 200, 30, 30));
+  write_file(dir / "a.jpg", flat_jpeg());  // 40 x 24
   write_file(dir / "b.png", flat(Format::png, 7, 13, 30, 30, 200));
   write_file(dir / "c.tga", flat(Format::tga, 8, 8, 30, 200, 30));
   Collect w;
