@@ -273,6 +273,18 @@ TEST_CASE("image: downscaling averages, upscaling interpolates (triangle filter)
     CHECK(int(v) < 195);
   }
 
+  // A linear ramp stays (nearly) linear, 9 -> 6, a ratio at which stb's own weight check
+  // fails (its weights are renormalised): destination pixel j samples source position
+  // 1.5 j + 0.25, so away from the clamped edges it is 27 y' + 3 x' there, within a level.
+  Image ramp;
+  ramp.channels = 1;
+  ramp.height = ramp.width = 9;
+  for (int i = 0; i < 81; ++i) ramp.pixels.push_back(static_cast<std::uint8_t>(3 * i));
+  const Image six = gan::resize_center_crop(ramp, 6);
+  for (int y = 1; y < 5; ++y)
+    for (int x = 1; x < 5; ++x)
+      CHECK(std::abs(six.at(0, y, x) - (27 * (1.5 * y + 0.25) + 3 * (1.5 * x + 0.25))) <= 1.5);
+
   // Upscaling [0, 255] to 4 pixels: bilinear at source positions -0.25, 0.25, 0.75, 1.25.
   Image step;
   step.channels = 1;
