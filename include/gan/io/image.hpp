@@ -269,6 +269,9 @@ inline ImageInfo image_info(const std::uint8_t* data, std::size_t size, const st
                           " bytes, over the limit of " + std::to_string(limits.max_file_bytes) +
                           " (ImageLimits::max_file_bytes)");
   if (size == 0) throw Error("image: '" + name + "' is empty (0 bytes)");
+  if (size > static_cast<std::size_t>(std::numeric_limits<int>::max()))
+    throw ImageLimitError("image: '" + name + "' has " + std::to_string(size) +
+                          " bytes; stb_image reads at most 2^31 - 1");
   ImageInfo info;
   bool known = false;
   if (!detail::stb_info(data, size, info, known)) {
