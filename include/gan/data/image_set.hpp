@@ -33,6 +33,7 @@ struct ImageSet {
   std::vector<int> labels;               ///< [N], or empty when unlabelled
   std::vector<std::string> class_names;  ///< [classes], or empty when unlabelled
   std::string source;                    ///< the file or folder it came from, for messages
+  index_t skipped = 0;                   ///< files the loader could not decode (it warned)
 
   index_t per_image() const noexcept { return channels * height * width; }
   bool labelled() const noexcept { return !labels.empty(); }
@@ -42,6 +43,7 @@ struct ImageSet {
     std::string s = std::to_string(count) + " images of " + std::to_string(channels) + "x" +
                     std::to_string(height) + "x" + std::to_string(width) + " from '" + source + "'";
     if (labelled()) s += " (" + std::to_string(classes()) + " classes)";
+    if (skipped > 0) s += ", " + std::to_string(skipped) + " files skipped";
     return s;
   }
 };
