@@ -30,6 +30,7 @@
 #include "gan/io/checkpoint.hpp"
 #include "gan/models/registry.hpp"
 #include "gan/models/trainer.hpp"
+#include "gan/models/variants.hpp"
 #include "gan/run/run_options.hpp"
 #include "gan/run/sampling.hpp"
 
@@ -87,8 +88,11 @@ class TrainingRun {
     model_ = registry.make(spec_);
     spec_ = model_.spec;
     batches_ = std::make_unique<data::Batcher>(set_, o_.batch, o_.seed, model_.range);
-    trainer_ = std::make_unique<Trainer<float>>(*model_.generator, *model_.discriminator,
-                                                trainer_options(o_));
+    discriminators_ =
+        models::make_discriminators(registry, spec_, static_cast<std::size_t>(o_.discriminators),
+                                    models::parse_variants(o_.d_variants), *model_.discriminator);
+    trainer_ = std::make_unique<Trainer<float>>(*model_.generator, discriminators_.all,
+                                                trainer_options(o_, model_.range));
     if (!o_.resume.empty()) resume(o_.resume);
     prepare_output();
   }
@@ -227,6 +231,7 @@ class TrainingRun {
   data::ImageSet set_;
   models::ModelSpec spec_;
   models::Model model_;
+  models::Discriminators discriminators_;  // the model's and the other K - 1
   std::unique_ptr<data::Batcher> batches_;
   std::unique_ptr<Trainer<float>> trainer_;
 };
