@@ -57,6 +57,14 @@ std::vector<double> parse_eps(const std::string& list) {
   return out;
 }
 
+/// An attack as the table shows it: pgd's step size to 3 digits.
+std::string label(const gan::Attack& a) {
+  if (a.kind != gan::AttackKind::pgd) return a.str();
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "pgd:%g,%d,%.3g", a.epsilon, a.steps, a.step_size);
+  return buf;
+}
+
 int run(const Options& o) {
   if (o.n < 1) throw gan::Error("--n must be >= 1, got " + std::to_string(o.n));
   if (o.pgd_steps < 1 || o.pgd_steps > 1000)
@@ -120,7 +128,7 @@ int run(const Options& o) {
               saved.d_variants.c_str(), saved.d_attacks.c_str(), saved.aggregate.c_str());
   std::printf("%lld real images of %s, %lld generated; attacks in [%g, %g]\n\n",
               static_cast<long long>(n), o.data.c_str(), static_cast<long long>(n), lo, hi);
-  std::printf("%-26s %-22s %9s %11s %9s %11s\n", "panel", "attack", "real acc", "real->fake",
+  std::printf("%-26s %-24s %9s %11s %9s %11s\n", "panel", "attack", "real acc", "real->fake",
               "fake acc", "fake->real");
 
   nlohmann::json rows = nlohmann::json::array();
@@ -149,7 +157,7 @@ int run(const Options& o) {
         gan::Rng rng(o.seed + 1);
         const auto r = gan::run::attack_outcome(members, real, real_labels, true, a, lo, hi, rng);
         const auto f = gan::run::attack_outcome(members, fake, fake_labels, false, a, lo, hi, rng);
-        std::printf("%-26s %-22s %9.3f %11.3f %9.3f %11.3f\n", name.c_str(), a.str().c_str(),
+        std::printf("%-26s %-24s %9.3f %11.3f %9.3f %11.3f\n", name.c_str(), label(a).c_str(),
                     r.clean_accuracy(), r.flip_rate(), f.clean_accuracy(), f.flip_rate());
         rows.push_back({{"panel", name},
                         {"members", members.size()},
