@@ -80,6 +80,14 @@ int main(int argc, char** argv) {
   app.add_option("--lr-d", o.lr_d, "Adam learning rate of D (TTUR); default --lr");
   app.add_option("--d-steps", o.d_steps, "discriminator steps per generator step");
   app.add_option("--label-smoothing", o.label_smoothing, "one-sided: D's real target is 1 - this");
+  app.add_option("--discriminators", o.discriminators,
+                 "K discriminators (GMAN; docs/multi_discriminator.md)");
+  app.add_option("--d-variants", o.d_variants,
+                 "each discriminator's net (one for all): model | half");
+  app.add_option("--d-attacks", o.d_attacks,
+                 "each one's training attack (one for all): none | noise:S | fgsm:E | pgd:E,N,A");
+  app.add_option("--aggregate", o.aggregate,
+                 "G's combination of the K losses: mean | max | softmean:L | auto");
   app.add_option("--seed", o.seed, "seed of weights, noise and data order")
       ->check(CLI::Range(std::uint64_t{0}, std::uint64_t{(1ULL << 63) - 1}));
   app.add_option("--threads", o.threads,
@@ -119,6 +127,9 @@ int main(int argc, char** argv) {
                  run.data().describe().c_str(), run.spec().describe().c_str(),
                  o.conditional ? " (conditional)" : "", o.loss.c_str(), o.epochs, o.batch,
                  o.threads == 0 ? "up to " : "", gan::num_threads());
+    if (o.discriminators > 1 || o.d_attacks != "none")
+      std::fprintf(stderr, "%d discriminators (%s), attacks %s, aggregate %s\n", o.discriminators,
+                   o.d_variants.c_str(), o.d_attacks.c_str(), o.aggregate.c_str());
     if (!o.resume.empty())
       std::fprintf(stderr, "resumed from %s at step %lld\n", o.resume.c_str(),
                    static_cast<long long>(run.trainer().steps()));

@@ -17,6 +17,7 @@
 #include <string>
 
 #include "gan/gan.hpp"
+#include "gan/models/half_discriminator.hpp"
 
 namespace {
 std::atomic<long> allocations{0};
@@ -152,6 +153,34 @@ long recipe_allocations() {
   return allocations.load() - before;
 }
 
+/// The same with K = 3 discriminators (dcgan28's, an MLP, one on half-size images) whose
+/// training inputs go through the given attacks, combined by the given aggregate.
+long steady_state_allocations_k3(const char* attacks, const char* aggregate) {
+  auto g = gan::nets::dcgan28_bn_generator<float>();
+  auto d0 = gan::nets::dcgan28_discriminator<float>();
+  auto d1 = gan::nets::mlp28_discriminator<float>();
+  auto d2 = gan::nets::half_discriminator<float>(1, 28);
+  auto eg = gan::erase_generator_ref(g);
+  auto e0 = gan::erase_discriminator_ref(d0);
+  auto e1 = gan::erase_discriminator_ref(d1);
+  auto e2 = gan::erase_discriminator_ref(d2);
+  gan::TrainerOptions options;
+  options.aggregate = gan::parse_aggregate(aggregate);
+  options.hardening.attacks = gan::parse_attacks(attacks);
+  options.hardening.lo = 0;
+  options.hardening.hi = 1;
+  gan::Trainer<float> trainer(*eg, {e0.get(), e1.get(), e2.get()}, options);
+  gan::Tensor<float> real({batch, 1, 28, 28});
+  gan::Rng rng(3);
+  rng.fill_uniform(real);
+  for (int s = 0; s < 2; ++s) trainer.step(real);
+  const long before = allocations.load();
+  measuring = true;
+  for (int s = 0; s < 3; ++s) trainer.step(real);
+  measuring = false;
+  return allocations.load() - before;
+}
+
 int failures = 0;
 
 void report(const std::string& what, int threads, long count) {
@@ -190,6 +219,10 @@ int main() {
       report("mlp28, bce + recon", threads, steady_state_allocations(g, d, gan::Loss::bce, 0, 10));
     }
     report("SpectralNorm D, DiffAugment, hinge, Ema", threads, recipe_allocations());
+    report("K = 3, mean", threads, steady_state_allocations_k3("none", "mean"));
+    report("K = 3, pgd/fgsm/noise, auto", threads,
+           steady_state_allocations_k3("pgd:0.05,2,0.02,fgsm:0.05,noise:0.1", "auto"));
+    report("K = 3, max", threads, steady_state_allocations_k3("none", "max"));
   }
   if (failures != 0) std::printf("FAILED: a steady-state training step allocated\n");
   return failures == 0 ? 0 : 1;

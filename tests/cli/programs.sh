@@ -5,6 +5,7 @@
 # checkpoint; Ctrl-C must save a checkpoint that resumes.
 set -uo pipefail
 train=$1 sample=$2 work=$4
+attack=$(dirname "$train")/gan_attack
 rm -rf "$work" && mkdir -p "$work"
 failures=0
 pass() { echo "ok   $1"; }
@@ -45,6 +46,12 @@ expect_error "image size the model cannot make" "makes 28 pixel images, not 32" 
 expect_error "data of another shape than the model's" "but model dcgan32 makes 1x32x32" \
   "$train" --model dcgan32 --epochs 1 --out "$work/a"
 expect_error "width of a fixed-width model" "fixed width" "$train" "${quick[@]}" --width 32 --out "$work/a"
+expect_error "attacks that do not fit K" "--d-attacks lists 2 attacks for 3 discriminators" \
+  "$train" "${quick[@]}" --discriminators 3 --d-attacks none,fgsm:0.1 --out "$work/a"
+expect_error "unknown aggregate" "unknown aggregate 'median'" "$train" "${quick[@]}" --aggregate median --out "$work/a"
+expect_error "unknown attack" "unknown attack 'cw:1'" "$train" "${quick[@]}" --d-attacks cw:1 --out "$work/a"
+expect_error "unknown variant" "unknown discriminator variant 'big'" \
+  "$train" "${quick[@]}" --discriminators 2 --d-variants model,big --out "$work/a"
 [[ ! -e $work/a ]] && pass "refused options wrote nothing" || fail "refused options left $work/a behind"
 
 # A short run writes samples, a log and checkpoints.
@@ -100,6 +107,35 @@ if "$train" --resume "$work/run/checkpoints/final.safetensors" --epochs 2 --out 
 else
   fail "resume: $(tail -3 "$work/resume.err")"
 fi
+
+# Three discriminators of two kinds, hardened against different attacks (docs/multi_discriminator.md).
+multi=(--model mlp --epochs 1 --batch 500 --sample-every 10 --threads 1 --discriminators 3
+       --d-variants model,model,half --d-attacks none,fgsm:0.05,noise:0.1 --aggregate softmean:1)
+if "$train" "${multi[@]}" --out "$work/multi" 2>"$work/multi.err" &&
+   grep -q "3 discriminators" "$work/multi.err" && [[ -f $work/multi/checkpoints/final.safetensors ]]; then
+  pass "a run with three hardened discriminators"
+else
+  fail "three discriminators: $(tail -3 "$work/multi.err")"
+fi
+mfinal=$work/multi/checkpoints/final.safetensors
+expect_error "resume with another number of discriminators" "--discriminators conflicts with the checkpoint's 3" \
+  "$train" --resume "$mfinal" --discriminators 2 --out "$work/multi"
+expect_error "resume with another aggregate" "--aggregate conflicts with the checkpoint's softmean:1" \
+  "$train" --resume "$mfinal" --aggregate max --out "$work/multi"
+if "$train" --resume "$mfinal" --epochs 2 --out "$work/multi" 2>"$work/multi-resume.err" &&
+   grep -q "resumed from .* at step 20" "$work/multi-resume.err"; then
+  pass "a run with three discriminators resumes"
+else
+  fail "three discriminators resume: $(tail -3 "$work/multi-resume.err")"
+fi
+if "$attack" --checkpoint "$mfinal" --n 40 --eps 0.05 --pgd-steps 3 --threads 1 --json "$work/attack.json" >"$work/attack.txt" &&
+   grep -q "ensemble of 3" "$work/attack.txt" && grep -q '"fake_flipped"' "$work/attack.json"; then
+  pass "gan_attack measures each discriminator and the ensemble"
+else
+  fail "gan_attack: $(tail -3 "$work/attack.txt")"
+fi
+expect_error "gan_attack on a missing checkpoint" "nowhere.safetensors" "$attack" --checkpoint "$work/nowhere.safetensors"
+expect_error "gan_attack with a bad epsilon" "--eps" "$attack" --checkpoint "$mfinal" --eps 0.1,x
 
 # Ctrl-C saves a checkpoint and exits with 130; the checkpoint resumes.
 "$train" --model mlp --epochs 200 --batch 32 --sample-every 100000 --threads 1 --out "$work/int" 2>"$work/int.err" &

@@ -5,13 +5,15 @@
 ///
 /// step(real, labels) with real: [N, C, H, W] (and labels: [N] for conditional models):
 ///  1. d_steps times: z ~ N(0, I); fake = G(z, labels); for each discriminator k, one Adam
-///     step on L_D,k = loss_real(D_k(real)) + loss_fake(D_k(fake)) (adversarial_loss.hpp).
+///     step on L_D,k = loss_real(D_k(h_k(real))) + loss_fake(D_k(h_k(fake)))
+///     (adversarial_loss.hpp), h_k its hardening (hardening.hpp: none, noise, fgsm, pgd).
 ///     Fakes reuse the real batch's labels; every discriminator sees the same fakes.
 ///  2. one Adam step of G on the last fake, with every D frozen:
-///     L_G = sum_k w_k L_G,k + recon * MSE(fake, real),
-///     w_k = 1 / K (the mean of GMAN, Durugkar et al. 2017). With K = 1 this is exactly
-///     the single-discriminator step. recon > 0 pulls the fake made for sample i towards
-///     real image i (pix2pix's L2 term, Isola et al. 2017), with any adversarial loss.
+///     L_G = F(L_G,1, ..., L_G,K) + recon * MSE(fake, real), F the aggregate of GMAN
+///     (Durugkar et al. 2017; aggregate.hpp: mean, max, softmean:λ, auto), backpropagated
+///     as sum_k dF/dL_G,k dL_G,k/dfake; auto then takes its step on λ. With K = 1 this is
+///     exactly the single-discriminator step. recon > 0 pulls the fake made for sample i
+///     towards real image i (pix2pix's L2 term, Isola et al. 2017), with any adversarial loss.
 /// With an augmentation policy (DiffAugment, Zhao et al. 2020) every batch D sees, real or
 /// fake, in either step, is augmented by a fresh draw, and G's gradient flows back through
 /// the augmentation. With a shadow generator (set_ema) its weights follow G's by an
@@ -24,8 +26,10 @@
 /// move. The nets may be Generator<Net> / Discriminator<Net> or their type-erased forms
 /// (network.hpp); the trainer itself is compiled once per value type.
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstdlib>
 #include <map>
 #include <memory>
 #include <string>
@@ -37,6 +41,8 @@
 #include "gan/layers/diff_augment.hpp"
 #include "gan/losses/losses.hpp"
 #include "gan/models/adversarial_loss.hpp"
+#include "gan/models/aggregate.hpp"
+#include "gan/models/hardening.hpp"
 #include "gan/models/network.hpp"
 #include "gan/optim/adam.hpp"
 #include "gan/optim/ema.hpp"
@@ -54,6 +60,8 @@ struct TrainerOptions {
   double label_smoothing = 0.0;  ///< real target of D is 1 - label_smoothing (bce, lsgan)
   std::uint64_t seed = 0;        ///< seeds the noise (and the augmentation)
   AugmentPolicy augment;         ///< DiffAugment of D's inputs; empty: none
+  AggregateOptions aggregate;    ///< how G combines K discriminators (aggregate.hpp)
+  HardeningOptions hardening;    ///< the attack on each D's training inputs (hardening.hpp)
 
   void validate() const {
     auto fail = [](const std::string& what) { throw Error("Trainer: " + what); };
@@ -65,6 +73,7 @@ struct TrainerOptions {
     if (!(recon >= 0 && std::isfinite(recon))) fail("recon must be finite and >= 0");
     if (label_smoothing > 0 && loss == Loss::hinge)
       fail("label_smoothing has no meaning for the hinge loss");
+    aggregate.validate();
   }
 };
 
@@ -100,7 +109,8 @@ class Trainer {
   using value_type = T;
 
   /// One discriminator; g and d are Generator / Discriminator objects (or erased ones).
-  template <class G, class D>
+  template <class G, class D,
+            class = std::enable_if_t<!std::is_same_v<D, std::vector<AnyDiscriminator<T>*>>>>
   Trainer(G& generator, D& discriminator, const TrainerOptions& options = {})
       : Trainer(hold<AnyGenerator<T>>(generator), hold<AnyDiscriminator<T>>(discriminator),
                 options) {}
@@ -129,12 +139,20 @@ class Trainer {
       for (std::size_t k = 0; k < ds_.size(); ++k) {
         AnyDiscriminator<T>& d = *ds_[k];
         d.zero_grad();
-        const Tensor<T>& on_real = finite(d.forward(augmented(real), labels), k);
+        const Tensor<T>& on_real = finite(
+            d.forward(hardening_[k].apply(d, augmented(real), labels, options_.loss, true,
+                                          options_.label_smoothing),
+                      labels),
+            k);
         const double d_real = mean_probability(on_real, d.output());
         double loss = discriminator_loss(options_.loss, d.output(), on_real, true,
                                          options_.label_smoothing, grad_);
         d.backward(grad_);
-        const Tensor<T>& on_fake = finite(d.forward(augmented(*fake), labels), k);
+        const Tensor<T>& on_fake = finite(
+            d.forward(
+                hardening_[k].apply(d, augmented(*fake), labels, options_.loss, false, 0.0),
+                labels),
+            k);
         const double d_fake = mean_probability(on_fake, d.output());
         loss += discriminator_loss(options_.loss, d.output(), on_fake, false, 0.0, grad_);
         d.backward(grad_);
@@ -148,29 +166,20 @@ class Trainer {
     }
 
     g_->zero_grad();
-    double g_loss = 0;
+    // One augmentation draw for every D here: the aggregate's gradient is a weighted sum of
+    // the D's input gradients and the augmentation is linear, so one backward through it
+    // after combining equals K backwards before.
+    const Tensor<T>& seen = augmented(*fake);
     for (std::size_t k = 0; k < ds_.size(); ++k) {
       AnyDiscriminator<T>& d = *ds_[k];
+      const Tensor<T>& scores = finite(d.forward(seen, labels), k);
       d.set_requires_grad(false);
-      const double loss_k =
-          generator_loss(options_.loss, d.output(), d.forward(*fake, labels), grad_);
-      const Tensor<T>& dx = d.backward(grad_);
+      g_losses_[k] = generator_loss(options_.loss, d.output(), scores, grad_);
+      dxs_[k] = &d.backward(grad_);  // each D's own buffer: valid until its next backward
       d.set_requires_grad(true);
-      g_losses_[k] = loss_k;
-      if (ds_.size() == 1) {
-        g_loss = loss_k;
-        g_grad_ = dx;
-      } else {
-        // GMAN's mean: L_G = (1/K) sum_k L_G,k, so dL_G/dfake = (1/K) sum_k dL_G,k/dfake.
-        const T w = T(1) / T(ds_.size());
-        if (k == 0) {
-          g_grad_.resize(dx.shape());
-          g_grad_.zero();
-        }
-        simd::axpy(g_grad_.size(), w, dx.data(), g_grad_.data());
-        g_loss += loss_k / k_count;
-      }
     }
+    double g_loss = aggregate_.combine(g_losses_, dxs_, g_grad_);
+    if (augment_) g_grad_ = augment_->backward(g_grad_);  // same shape: no allocation
     if (options_.recon > 0) {
       g_loss += options_.recon * mse_loss(*fake, real, mse_grad_);
       simd::axpy(g_grad_.size(), T(options_.recon), mse_grad_.data(), g_grad_.data());
@@ -179,6 +188,7 @@ class Trainer {
     guard(g_loss, opt_g_->parameters(), generator_index);
     opt_g_->step();
     if (ema_) ema_->update();
+    aggregate_.update();
     s.g_loss = g_loss;
     ++steps_;
     return s;
@@ -205,6 +215,9 @@ class Trainer {
   double generator_loss_of(std::size_t k) const { return g_losses_.at(k); }
   AnyGenerator<T>& generator() noexcept { return *g_; }
   AnyDiscriminator<T>& discriminator(std::size_t k = 0) { return *ds_.at(k); }
+  /// The combination of the generator's losses (auto's λ lives here).
+  const Aggregate& aggregate() const noexcept { return aggregate_; }
+  Hardening<T>& hardening(std::size_t k) { return hardening_.at(k); }
   /// The noise source.
   Rng& rng() noexcept { return rng_; }
 
@@ -238,16 +251,24 @@ class Trainer {
     return out;
   }
 
-  /// The scalar state: step counts, the noise generator and the number of discriminators.
+  /// The scalar state: step counts, the noise generator, the number of discriminators, the
+  /// aggregate ("aggregate", and auto's "aggregate.lambda"), the discriminators' attacks
+  /// ("d_attacks") and the noise generators of those that draw noise ("d_attack_<k>.rng").
   std::map<std::string, std::string> state_metadata() const {
     std::map<std::string, std::string> m = {{"step", std::to_string(steps_)},
                                             {"optimizer_g.step", std::to_string(opt_g_->steps())},
                                             {"discriminators", std::to_string(ds_.size())},
-                                            {"rng", rng_.state()}};
+                                            {"rng", rng_.state()},
+                                            {"aggregate", options_.aggregate.str()},
+                                            {"d_attacks", attacks_text()}};
     for (std::size_t k = 0; k < ds_.size(); ++k)
       m[optimizer_d_name(k) + ".step"] = std::to_string(opt_d_[k]->steps());
     if (augment_) m["rng_augment"] = augment_rng_.state();
     if (ema_) m["ema.step"] = std::to_string(ema_->steps());
+    if (options_.aggregate.kind == AggregateKind::learned)
+      m["aggregate.lambda"] = detail::round_trip(aggregate_.lambda());
+    for (std::size_t k = 0; k < ds_.size(); ++k)
+      if (hardening_[k].active()) m[attack_rng_name(k)] = hardening_[k].rng().state();
     return m;
   }
 
@@ -265,6 +286,8 @@ class Trainer {
     rng_ = s.rng;
     if (augment_) augment_rng_ = s.augment_rng;
     if (ema_) ema_->set_steps(s.steps_ema);
+    aggregate_.set_lambda(s.lambda);
+    for (std::size_t k = 0; k < ds_.size(); ++k) hardening_[k].rng() = s.attack_rngs[k];
   }
 
  private:
@@ -299,7 +322,9 @@ class Trainer {
         g_(g.ptr),
         ds_(d.ptr ? std::vector<AnyDiscriminator<T>*>{d.ptr} : std::move(ds)),
         rng_(options.seed),
-        augment_rng_(options.seed ^ 0xA5A5A5A5DEADBEEFULL) {
+        augment_rng_(options.seed ^ 0xA5A5A5A5DEADBEEFULL),
+        // (an empty list is refused below, with the trainer's message)
+        aggregate_(options_.aggregate, std::max<std::size_t>(ds_.size(), 1)) {
     if (ds_.empty()) throw Error("Trainer: needs at least one discriminator");
     for (std::size_t k = 0; k < ds_.size(); ++k) {
       if (ds_[k] == nullptr)
@@ -315,16 +340,36 @@ class Trainer {
       opt_d_.push_back(std::make_unique<Adam<T>>(d->parameters(), adam(options_.lr_d)));
     d_losses_.assign(ds_.size(), 0.0);
     g_losses_.assign(ds_.size(), 0.0);
+    dxs_.assign(ds_.size(), nullptr);
+    options_.hardening.validate(ds_.size());
+    for (std::size_t k = 0; k < ds_.size(); ++k)
+      hardening_.emplace_back(options_.hardening.of(k), attack_seed(k), options_.hardening.lo,
+                              options_.hardening.hi);
   }
 
   struct SavedState {
     std::int64_t steps = 0, steps_g = 0, steps_ema = 0;
     std::vector<std::int64_t> steps_d;
     Rng rng, augment_rng;
+    double lambda = 0;
+    std::vector<Rng> attack_rngs;
   };
 
   static std::string optimizer_d_name(std::size_t k) {
     return k == 0 ? "optimizer_d" : "optimizer_d_" + std::to_string(k);
+  }
+  static std::string attack_rng_name(std::size_t k) {
+    return "d_attack_" + std::to_string(k) + ".rng";
+  }
+  /// Discriminator k's noise: the trainer's seed mixed with k (a golden-ratio step), so
+  /// that it is independent of G's noise and of the other discriminators'.
+  std::uint64_t attack_seed(std::size_t k) const noexcept {
+    return options_.seed ^ (0x9E3779B97F4A7C15ULL * (static_cast<std::uint64_t>(k) + 1));
+  }
+  std::string attacks_text() const {
+    std::vector<Attack> each;
+    for (const auto& h : hardening_) each.push_back(h.attack());
+    return to_string(each);
   }
 
   SavedState parse(const std::map<std::string, std::string>& m) const {
@@ -360,6 +405,30 @@ class Trainer {
     s.rng.set_state(get("rng"));
     if (augment_) s.augment_rng.set_state(get("rng_augment"));
     if (ema_) s.steps_ema = count("ema.step");
+    // Checkpoints from before aggregates and attacks existed trained with mean and none.
+    const std::string aggregate = m.count("aggregate") ? get("aggregate") : "mean";
+    if (aggregate != options_.aggregate.str())
+      throw Error("Trainer: the checkpoint's aggregate is " + aggregate.substr(0, 40) +
+                  ", this trainer's " + options_.aggregate.str());
+    s.lambda = aggregate_.lambda();
+    if (options_.aggregate.kind == AggregateKind::learned) {
+      const std::string v = get("aggregate.lambda");
+      char* end = nullptr;
+      s.lambda = std::strtod(v.c_str(), &end);
+      if (v.empty() || end != v.c_str() + v.size() || !(s.lambda >= 0 && std::isfinite(s.lambda)))
+        throw Error("Trainer: checkpoint metadata 'aggregate.lambda' is not a lambda >= 0: '" +
+                    v.substr(0, 40) + "'");
+    }
+    std::string attacks = m.count("d_attacks") ? get("d_attacks") : "";
+    if (attacks.empty())
+      for (std::size_t i = 0; i < ds_.size(); ++i) attacks += i ? ",none" : "none";
+    if (attacks != attacks_text())
+      throw Error("Trainer: the checkpoint's discriminator attacks are " + attacks.substr(0, 80) +
+                  ", this trainer's " + attacks_text());
+    for (std::size_t i = 0; i < ds_.size(); ++i) {
+      s.attack_rngs.push_back(hardening_[i].rng());
+      if (hardening_[i].active()) s.attack_rngs.back().set_state(get(attack_rng_name(i)));
+    }
     return s;
   }
 
@@ -420,6 +489,9 @@ class Trainer {
   std::unique_ptr<Adam<T>> opt_g_;
   std::vector<std::unique_ptr<Adam<T>>> opt_d_;
   std::vector<double> d_losses_, g_losses_;
+  Aggregate aggregate_;
+  std::vector<Hardening<T>> hardening_;
+  std::vector<const Tensor<T>*> dxs_;  // each D's dL_G,k/dfake in the generator step
   std::int64_t steps_ = 0;
   Tensor<T> z_, grad_, mse_grad_, g_grad_;
 };

@@ -21,6 +21,7 @@
 #include "gan/core/error.hpp"
 #include "gan/models/registry.hpp"
 #include "gan/models/trainer.hpp"
+#include "gan/models/variants.hpp"
 
 namespace gan::run {
 
@@ -43,6 +44,11 @@ struct RunOptions {
   int d_steps = 1;
   double label_smoothing = 0;
   std::uint64_t seed = 0;
+  // K discriminators (GMAN; docs/multi_discriminator.md); lists give one entry for all or K
+  int discriminators = 1;
+  std::string d_variants = "model";  ///< model | half (models/variants.hpp)
+  std::string d_attacks = "none";    ///< none | noise:σ | fgsm:ε | pgd:ε,steps,α (attack.hpp)
+  std::string aggregate = "mean";    ///< mean | max | softmean:λ | auto (aggregate.hpp)
   // --- not saved ---
   std::string data;
   std::string out = "out";
@@ -70,7 +76,11 @@ inline nlohmann::json to_json(const RunOptions& o) {
           {"lr_d", o.lr_d},
           {"d_steps", o.d_steps},
           {"label_smoothing", o.label_smoothing},
-          {"seed", o.seed}};
+          {"seed", o.seed},
+          {"discriminators", o.discriminators},
+          {"d_variants", o.d_variants},
+          {"d_attacks", o.d_attacks},
+          {"aggregate", o.aggregate}};
 }
 
 namespace detail {
@@ -148,6 +158,13 @@ inline void adopt_saved(RunOptions& o, const std::string& run_json, const std::s
     o.channels = j.contains("channels") ? json_integer(j, "channels", 0, 4) : 1;
     o.width = j.contains("width") ? json_integer(j, "width", 0, 1024) : 0;
     o.z_dim = j.contains("z_dim") ? json_integer(j, "z_dim", 1, 4096) : 100;
+    // Runs from before several discriminators: one, the model's, unhardened.
+    o.discriminators = j.contains("discriminators")
+                           ? static_cast<int>(json_integer(j, "discriminators", 1, 16))
+                           : 1;
+    o.d_variants = j.contains("d_variants") ? j.at("d_variants").get<std::string>() : "model";
+    o.d_attacks = j.contains("d_attacks") ? j.at("d_attacks").get<std::string>() : "none";
+    o.aggregate = j.contains("aggregate") ? j.at("aggregate").get<std::string>() : "mean";
   } catch (const std::exception& e) {
     // nlohmann's messages may quote the input; keep the line short.
     std::string why = e.what();
@@ -169,7 +186,8 @@ inline Output discriminator_output(const std::string& loss) {
   return loss == "ns" || loss == "hinge" ? Output::logits : Output::probability;
 }
 
-inline TrainerOptions trainer_options(const RunOptions& o) {
+/// The trainer's options; fgsm and pgd keep attacked images in the model's range.
+inline TrainerOptions trainer_options(const RunOptions& o, data::Range range = data::Range::unit) {
   TrainerOptions t;
   t.loss = trainer_loss(o.loss);
   t.recon = o.recon;
@@ -179,6 +197,10 @@ inline TrainerOptions trainer_options(const RunOptions& o) {
   t.label_smoothing = o.label_smoothing;
   t.seed = o.seed;
   t.augment = AugmentPolicy::parse(o.augment);
+  t.aggregate = parse_aggregate(o.aggregate);
+  t.hardening.attacks = parse_attacks(o.d_attacks);
+  t.hardening.lo = range == data::Range::unit ? 0.0 : -1.0;
+  t.hardening.hi = 1.0;
   return t;
 }
 
@@ -195,6 +217,17 @@ inline void validate(const RunOptions& o, const models::Registry& registry) {
     fail("--ema must be 0 (off) or a decay in (0, 1), got " + std::to_string(o.ema));
   registry.find(o.model);
   trainer_options(o).validate();
+  if (o.discriminators < 1 || o.discriminators > 16)
+    fail("--discriminators must be in [1, 16], got " + std::to_string(o.discriminators));
+  const auto k = static_cast<std::size_t>(o.discriminators);
+  const auto attacks = parse_attacks(o.d_attacks);
+  if (attacks.size() != 1 && attacks.size() != k)
+    fail("--d-attacks lists " + std::to_string(attacks.size()) + " attacks for " +
+         std::to_string(k) + " discriminators: give one for all or one each");
+  const auto variants = models::parse_variants(o.d_variants);
+  if (variants.size() != 1 && variants.size() != k)
+    fail("--d-variants lists " + std::to_string(variants.size()) + " variants for " +
+         std::to_string(k) + " discriminators: give one for all or one each");
 }
 
 }  // namespace gan::run

@@ -31,6 +31,7 @@
 #include "gan/io/checkpoint.hpp"
 #include "gan/models/registry.hpp"
 #include "gan/models/trainer.hpp"
+#include "gan/models/variants.hpp"
 #include "gan/run/run_options.hpp"
 #include "gan/run/sampling.hpp"
 #include "gan/run/thread_tuner.hpp"
@@ -91,8 +92,11 @@ class TrainingRun {
     model_ = registry.make(spec_);
     spec_ = model_.spec;
     batches_ = std::make_unique<data::Batcher>(set_, o_.batch, o_.seed, model_.range);
-    trainer_ = std::make_unique<Trainer<float>>(*model_.generator, *model_.discriminator,
-                                                trainer_options(o_));
+    discriminators_ =
+        models::make_discriminators(registry, spec_, static_cast<std::size_t>(o_.discriminators),
+                                    models::parse_variants(o_.d_variants), *model_.discriminator);
+    trainer_ = std::make_unique<Trainer<float>>(*model_.generator, discriminators_.all,
+                                                trainer_options(o_, model_.range));
     if (o_.ema > 0) {
       shadow_ = registry.make(spec_).generator;
       EmaOptions ema;
@@ -243,6 +247,7 @@ class TrainingRun {
   models::ModelSpec spec_;
   models::Model model_;
   std::unique_ptr<AnyGenerator<float>> shadow_;  // the EMA generator, when --ema
+  models::Discriminators discriminators_;  // the model's and the other K - 1
   std::unique_ptr<data::Batcher> batches_;
   std::unique_ptr<Trainer<float>> trainer_;
 };
