@@ -99,6 +99,7 @@ int main(int argc, char** argv) {
     return 2;
   }
 
+  std::string resume_note;  // when the checkpoint's job had another number of processes
   try {
     if (app.count("--lr")) {
       if (!app.count("--lr-g")) o.lr_g = lr;
@@ -112,6 +113,7 @@ int main(int argc, char** argv) {
       const gan::run::RunOptions given = o;
       gan::run::adopt_saved(o, run->second, o.resume);
       refuse_conflicts(app, given, o);
+      resume_note = dist.resume_note(file.metadata());
     }
     gan::run::validate(o, registry);
     if (o.threads > 0) gan::set_num_threads(o.threads);
@@ -129,6 +131,7 @@ int main(int argc, char** argv) {
     if (!o.resume.empty())
       std::fprintf(say, "resumed from %s at step %lld\n", o.resume.c_str(),
                    static_cast<long long>(run.trainer().steps()));
+    if (!resume_note.empty()) std::fprintf(say, "%s\n", resume_note.c_str());
     ProgressBar bar(50);
     gan::run::RunHooks hooks;
     if (dist.speaks()) hooks.progress = [&](const gan::run::Progress& p) { bar.update(p); };

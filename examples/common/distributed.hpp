@@ -20,6 +20,7 @@
 #include <exception>
 #include <gan/dist/launch.hpp>
 #include <gan/run/run_parallel.hpp>
+#include <map>
 #include <memory>
 #include <string>
 #include <thread>
@@ -135,6 +136,19 @@ class Distributed {
     return "data parallel: " + std::to_string(size_) + " processes, " + std::to_string(s.count) +
            " images of each batch of " + std::to_string(batch) + " on process 0";
   }
+  /// A note when a checkpoint ("gan.processes", 1 when absent) was written by a job of
+  /// another size: the run continues on the same data order and noise, but not bit for
+  /// bit, and BatchNorm sees other batches.
+  std::string resume_note(const std::map<std::string, std::string>& metadata) const {
+    const auto it = metadata.find("gan.processes");
+    const std::string theirs = it == metadata.end() ? "1" : it->second;
+    if (theirs == std::to_string(size_)) return {};
+    return "note: the checkpoint was written by a job of " + theirs + " process" +
+           (theirs == "1" ? "" : "es") + ", this one has " + std::to_string(size_) +
+           ": it continues, equal up to float rounding but not bit for bit "
+           "(docs/distributed.md)";
+  }
+
   std::string communication(double training_seconds) const {
 #ifdef GAN_WITH_MPI
     if (dp_ && size_ > 1 && training_seconds > 0) {

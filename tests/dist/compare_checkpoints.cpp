@@ -1,11 +1,11 @@
-// compare_checkpoints A B TOLERANCE: compares two gan checkpoints for the MPI tests
+// compare_checkpoints A B MAX [RMS]: compares two gan checkpoints for the MPI tests
 // (tests/dist/mpi.sh).
-//   TOLERANCE = 0: the same tensors with the same bits, and the same training state in
-//                  the metadata (step, optimiser steps, noise generator): an exact resume.
-//   TOLERANCE > 0: the same tensors, every parameter and Adam moment within TOLERANCE
-//                  (absolute), and the same step count. BatchNorm running statistics
-//                  ("running_*", "num_batches_tracked") are left out: they are buffers
-//                  that each process computes from its own share.
+//   MAX = 0: the same tensors with the same bits, and the same metadata (step, optimiser
+//            steps, noise generator, options): an exact resume.
+//   MAX > 0: the same tensors and step count, every parameter within MAX of the other's
+//            (absolute) and the root mean square of the parameters' differences within
+//            RMS. BatchNorm running statistics ("running_*", "num_batches_tracked") are
+//            left out: they are buffers that each process computes from its own share.
 // Prints the largest difference per group and exits 0 when the files agree, 1 when not,
 // 2 when one cannot be read.
 
@@ -36,17 +36,20 @@ gan::Tensor<float> read(const gan::SafetensorsFile& f, const std::string& name) 
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc != 4) {
-    std::fprintf(stderr, "usage: compare_checkpoints A B TOLERANCE\n");
+  if (argc != 4 && argc != 5) {
+    std::fprintf(stderr, "usage: compare_checkpoints A B MAX [RMS]\n");
     return 2;
   }
   const double tolerance = std::atof(argv[3]);
+  const double rms_tolerance = argc == 5 ? std::atof(argv[4]) : tolerance;
   try {
     const gan::SafetensorsFile a = gan::load_safetensors(argv[1]);
     const gan::SafetensorsFile b = gan::load_safetensors(argv[2]);
     bool ok = a.names() == b.names();
     if (!ok) std::printf("different tensor names\n");
-    double params = 0, moments = 0, buffers = 0;
+    double params = 0, moments = 0, buffers = 0, square_sum = 0;
+    gan::index_t count = 0;
+    std::string worst;  // the parameter with the largest difference
     bool bits = true;
     for (const std::string& name : a.names()) {
       if (!ok) break;
@@ -56,11 +59,15 @@ int main(int argc, char** argv) {
         break;
       }
       const gan::Tensor<float> x = read(a, name), y = read(b, name);
+      const bool parameter = !is_buffer(name) && name.rfind("optimizer", 0) != 0;
       double m = 0;
       for (gan::index_t i = 0; i < x.size(); ++i) {
         const double d = std::abs(static_cast<double>(x[i]) - static_cast<double>(y[i]));
         m = std::isnan(d) ? INFINITY : std::max(m, d);
+        if (parameter) square_sum += d * d;
       }
+      if (parameter) count += x.size();
+      if (parameter && m > params) worst = name;
       if (std::memcmp(x.data(), y.data(), static_cast<std::size_t>(x.size()) * sizeof(float)))
         bits = false;
       double& group = is_buffer(name)                   ? buffers
@@ -74,8 +81,11 @@ int main(int argc, char** argv) {
       const auto i = ma.find(key), j = mb.find(key);
       return i != ma.end() && j != mb.end() && i->second == j->second;
     };
-    std::printf("max |a - b|: parameters %.3g, Adam moments %.3g, buffers %.3g; %s bits\n", params,
-                moments, buffers, bits ? "same" : "different");
+    const double rms = count > 0 ? std::sqrt(square_sum / static_cast<double>(count)) : 0;
+    std::printf(
+        "max |a - b|: parameters %.3g (%s; rms %.3g), Adam moments %.3g, buffers %.3g; %s bits\n",
+        params, worst.empty() ? "-" : worst.c_str(), rms, moments, buffers,
+        bits ? "same" : "different");
     if (!same("step")) {
       std::printf("different step counts\n");
       ok = false;
@@ -88,7 +98,7 @@ int main(int argc, char** argv) {
         }
       ok = ok && bits;
     } else {
-      ok = ok && params <= tolerance && moments <= tolerance;
+      ok = ok && params <= tolerance && rms <= rms_tolerance;
     }
     std::printf("%s\n", ok ? "agree" : "DISAGREE");
     return ok ? 0 : 1;

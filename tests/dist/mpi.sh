@@ -32,7 +32,7 @@ gzip.open(dst + "/small-images-idx3-ubyte.gz", "wb").write(
 gzip.open(dst + "/small-labels-idx1-ubyte.gz", "wb").write(
     labels[:4] + struct.pack(">I", n) + labels[8:8 + n])
 PY
-quick=(--data "$work/data" --epochs 1 --batch 64 --sample-every 1000 --threads 1)
+quick=(--data "$work/data" --sample-every 1000 --threads 1)
 
 for np in 2 3; do
   if "${mpi[@]}" -np $np "$checks" >"$work/checks.txt" 2>&1; then
@@ -47,14 +47,16 @@ final() { echo "$work/$1/checkpoints/final.safetensors"; }
 
 # N processes against one, same global batch and seed. Not bit for bit: each weight
 # gradient is a sum over the batch computed in blocks, and N shares are summed in another
-# order than one batch (float addition is not associative), ~1e-7 relative; Adam's
-# sqrt(v) + eps bounds what that does to a step. After 5-6 steps of lr 2e-4 (moves of
-# up to 1e-3) the runs agree to 2e-5, 1/50 of a move (docs/distributed.md).
+# order than one batch (float addition is not associative), ~1e-7 relative. Adam's step
+# divides by sqrt(v) + eps, so in an element whose gradient is near zero (~eps) such a
+# difference moves the step by a fraction of lr: a few parameters drift apart by up to
+# ~lr / 10 in 5 steps while the rest agree to rounding. Asked: max < lr / 2 = 1e-4 and
+# rms < 1e-6; a missing or wrong reduction gives rms ~1e-4 (docs/distributed.md).
 equivalent() {
   local name=$1 np=$2; shift 2
   "$train" "$@" --out "$work/$name-1" 2>"$work/$name-1.err" &&
     "${mpi[@]}" -np "$np" "$train" "$@" --out "$work/$name-$np" 2>"$work/$name-$np.err" &&
-    "$compare" "$(final "$name-1")" "$(final "$name-$np")" 2e-5 >"$work/$name.cmp"
+    "$compare" "$(final "$name-1")" "$(final "$name-$np")" 1e-4 1e-6 >"$work/$name.cmp"
   local rc=$?
   if [[ $rc -eq 0 ]]; then
     pass "$name: $np processes train what one does ($(head -1 "$work/$name.cmp"))"
@@ -62,10 +64,10 @@ equivalent() {
     fail "$name: $np processes against one: $(cat "$work/$name.cmp" 2>/dev/null) $(tail -2 "$work/$name-$np.err")"
   fi
 }
-equivalent dcgan28 2 "${quick[@]}" --model dcgan28
+equivalent dcgan28 2 "${quick[@]}" --epochs 1 --batch 64 --model dcgan28
 # Uneven shares (17, 17, 16 of 50), conditional, lsgan with a reconstruction term, 2 D steps.
-equivalent mlp-uneven 3 --data "$work/data" --epochs 1 --batch 50 --sample-every 1000 --threads 1 \
-  --model mlp --conditional --loss lsgan --recon 0.5 --d-steps 2
+equivalent mlp-uneven 3 "${quick[@]}" --epochs 1 --batch 50 --model mlp --conditional \
+  --loss lsgan --recon 0.5 --d-steps 2
 
 # Process 0 alone writes: one log of 5 steps, one grid per name, no stray files.
 if [[ $(wc -l <"$work/dcgan28-2/log.csv") -eq 6 ]] &&
@@ -83,8 +85,8 @@ grep -q "data parallel: 2 processes, 32 images of each batch of 64" "$work/dcgan
 
 # Resume under 2 processes is exact: 2 epochs in one go against 1 + 1 resumed, with the
 # default model (BatchNorm: per-process statistics, the same in both jobs).
-"${mpi[@]}" -np 2 "$train" "${quick[@]}" --epochs 2 --out "$work/whole" 2>"$work/whole.err"
-"${mpi[@]}" -np 2 "$train" "${quick[@]}" --epochs 1 --out "$work/halves" 2>"$work/halves.err"
+"${mpi[@]}" -np 2 "$train" "${quick[@]}" --batch 64 --epochs 2 --out "$work/whole" 2>"$work/whole.err"
+"${mpi[@]}" -np 2 "$train" "${quick[@]}" --batch 64 --epochs 1 --out "$work/halves" 2>"$work/halves.err"
 "${mpi[@]}" -np 2 "$train" --resume "$(final halves)" --epochs 2 --data "$work/data" \
   --sample-every 1000 --threads 1 --out "$work/halves" 2>"$work/resume.err"
 if "$compare" "$(final whole)" "$(final halves)" 0 >"$work/resume.cmp" &&
@@ -125,7 +127,7 @@ expect_error "resume with a conflicting option" "--model conflicts with the chec
 # exit, and the last checkpoint process 0 wrote still loads and resumes.
 killed() {
   local rank=$1 out=$work/killed-$1
-  "${mpi[@]}" -np 2 "$train" --data "$work/data" --model mlp --epochs 1000 --batch 32 \
+  "${mpi[@]}" -np 2 "$train" --data "$work/data" --model mlp --epochs 300 --batch 32 \
     --sample-every 2 --threads 1 --out "$out" 2>"$out.err" &
   local job=$! pid="" p
   for _ in $(seq 300); do
@@ -138,9 +140,11 @@ killed() {
   [[ -n $pid ]] && kill -9 "$pid"
   wait $job
   local rc=$?
-  local latest=$out/checkpoints/latest.safetensors
+  local latest=$out/checkpoints/latest.safetensors steps
+  steps=$(tail -1 "$out/log.csv" | cut -d, -f1)  # the checkpoint is at most this far
   if [[ -n $pid && $rc -ne 0 ]] && "$sample" --checkpoint "$latest" --n 4 --out "$out.png" >/dev/null &&
-     "$train" --resume "$latest" --epochs 1001 --data "$work/data" --threads 1 --out "$out" 2>"$out.resume.err"; then
+     "$train" --resume "$latest" --epochs $((steps / 10 + 1)) --data "$work/data" --threads 1 \
+       --out "$out" 2>"$out.resume.err"; then
     pass "process $rank killed: the job exits with $rc, the last checkpoint loads and resumes"
   else
     fail "process $rank killed (pid '${pid}', exit $rc): $(tail -2 "$out.err") $(tail -1 "$out.resume.err" 2>/dev/null)"
@@ -148,6 +152,27 @@ killed() {
 }
 killed 1
 killed 0
+
+# An error on one process mid-run (process 0 cannot write its grid: the samples folder
+# became a file) ends the whole job with that process's message and exit 2, and the last
+# checkpoint is whole.
+out=$work/broken
+"${mpi[@]}" -np 2 "$train" --data "$work/data" --model mlp --epochs 300 --batch 32 \
+  --sample-every 2 --threads 1 --out "$out" 2>"$out.err" &
+job=$!
+for _ in $(seq 300); do
+  [[ -f $out/log.csv && $(wc -l <"$out/log.csv") -gt 12 ]] && break
+  sleep 0.1
+done
+rm -rf "$out/samples" && touch "$out/samples"
+wait $job
+rc=$?
+if [[ $rc -eq 2 ]] && grep -q "gan_train: error (process 0 of 2, ending the job): .*samples" "$out.err" &&
+   "$sample" --checkpoint "$out/checkpoints/latest.safetensors" --n 4 --out "$out.png" >/dev/null; then
+  pass "an error on process 0 mid-run ends the job with its message and exit 2"
+else
+  fail "error mid-run (exit $rc): $(tail -2 "$out.err")"
+fi
 
 echo "mpi.sh: $failures failed"
 exit $((failures > 0))

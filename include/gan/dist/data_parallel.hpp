@@ -12,9 +12,10 @@
 /// Their gradients, each scaled by the process's weight n_r / B, and the scaled loss are
 /// packed into one flat bucket [g_1 ... g_P, loss] of T, summed by a single in-place
 /// MPI_Allreduce, and unpacked: one call per network update, whatever the number of
-/// layers. (Packing costs one pass over memory, ~1 ms for dcgan28's 4.6 MB on this
-/// machine, against a step of ~100 ms; docs/distributed.md weighs the bucket against
-/// overlapping communication with the backward pass.) The bucket grows to the largest
+/// layers. (Packing and unpacking are two passes over the gradients, 3.6 MB a step for
+/// dcgan28, included in bench_data_parallel's "transfer alone"; docs/distributed.md weighs
+/// the bucket against overlapping communication with the backward pass.) The bucket grows
+/// to the largest
 /// network at the first step and is reused: nothing is allocated by us in later steps.
 ///
 /// Agreement: every process applies the same update to the same parameters, so they stay

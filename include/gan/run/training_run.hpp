@@ -202,6 +202,7 @@ class TrainingRun {
     for (const auto& [k, v] : batches_->order().identity()) m[k] = v;
     m["gan.run"] = to_json(o_).dump();
     m["gan.class_names"] = nlohmann::json(set_.class_names).dump();
+    if (parallel_.size > 1) m["gan.processes"] = std::to_string(parallel_.size);
     return m;
   }
 
