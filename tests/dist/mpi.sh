@@ -174,5 +174,25 @@ else
   fail "error mid-run (exit $rc): $(tail -2 "$out.err")"
 fi
 
+# Ctrl-C: mpirun passes SIGTERM to every process and kills them about a second later; the
+# processes agree to stop after the same step and process 0 saves if that second allows.
+# Either way the job ends non-zero and the latest checkpoint loads.
+out=$work/interrupted
+"${mpi[@]}" -np 2 "$train" --data "$work/data" --model mlp --epochs 300 --batch 32 \
+  --sample-every 5 --threads 1 --out "$out" 2>"$out.err" &
+job=$!
+for _ in $(seq 300); do
+  [[ -f $out/log.csv && $(wc -l <"$out/log.csv") -gt 12 ]] && break
+  sleep 0.1
+done
+kill -INT $job
+wait $job
+rc=$?
+if [[ $rc -ne 0 ]] && "$sample" --checkpoint "$out/checkpoints/latest.safetensors" --n 4 --out "$out.png" >/dev/null; then
+  pass "Ctrl-C under mpirun: exit $rc, the latest checkpoint loads ($(grep -o "interrupted at step [0-9]*" "$out.err" || echo "killed before the save"))"
+else
+  fail "Ctrl-C under mpirun (exit $rc): $(tail -2 "$out.err")"
+fi
+
 echo "mpi.sh: $failures failed"
 exit $((failures > 0))
