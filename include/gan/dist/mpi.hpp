@@ -11,7 +11,8 @@
 /// launcher started the process (launch.hpp) and MPI is not initialised yet, works on a
 /// duplicate of MPI_COMM_WORLD whose errors return to the caller instead of ending the
 /// job, and finalises what it initialised. A process started without a launcher does not
-/// touch MPI at all: it is rank 0 of 1 and comm() is MPI_COMM_NULL.
+/// touch MPI at all: it is rank 0 of 1 and comm() is MPI_COMM_NULL; with always = true it
+/// initialises MPI anyway (a job of one process).
 ///
 /// Every MPI call goes through check(), which turns a failure into a gan::Error naming
 /// the call and MPI's reason.
@@ -56,8 +57,8 @@ MPI_Datatype datatype() noexcept {
 
 class Environment {
  public:
-  Environment(int& argc, char**& argv) {
-    if (!launch_from_environment().launched()) return;
+  Environment(int& argc, char**& argv, bool always = false) {
+    if (!always && !launch_from_environment().launched()) return;
     int initialised = 0;
     check(MPI_Initialized(&initialised), "MPI_Initialized");
     if (!initialised) {
