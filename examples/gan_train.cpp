@@ -5,9 +5,12 @@
 // Ctrl-C (SIGINT) or SIGTERM saves OUT/checkpoints/latest.safetensors and exits with code
 // 130 or 143.
 // Bad input (data, options, checkpoint, output folder) prints one line and exits with 2.
+// Built with -DGAN_WITH_MPI=ON, `mpirun -np N gan_train ...` trains data-parallel
+// (common/distributed.hpp, docs/distributed.md).
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
@@ -15,6 +18,7 @@
 #include <gan/run/data_source.hpp>
 #include <gan/run/training_run.hpp>
 
+#include "common/distributed.hpp"
 #include "common/models.hpp"
 #include "common/progress.hpp"
 
@@ -51,6 +55,11 @@ void refuse_conflicts(const CLI::App& app, const gan::run::RunOptions& given,
 }  // namespace
 
 int main(int argc, char** argv) {
+  programs::Distributed dist(argc, argv);
+  if (!dist.refusal().empty()) {
+    if (dist.speaks()) std::fprintf(stderr, "gan_train: error: %s\n", dist.refusal().c_str());
+    return 2;
+  }
   gan::run::RunOptions o;
   o.data = default_data();
   const auto& registry = programs::models();
@@ -98,12 +107,13 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
-    return app.exit(e);
+    return dist.speaks() ? app.exit(e) : 0;
   } catch (const CLI::ParseError& e) {
-    std::fprintf(stderr, "gan_train: error: %s\n", e.what());
+    if (dist.speaks()) std::fprintf(stderr, "gan_train: error: %s\n", e.what());
     return 2;
   }
 
+  std::string resume_note;  // when the checkpoint's job had another number of processes
   try {
     if (app.count("--lr")) {
       if (!app.count("--lr-g")) o.lr_g = lr;
@@ -117,37 +127,46 @@ int main(int argc, char** argv) {
       const gan::run::RunOptions given = o;
       gan::run::adopt_saved(o, run->second, o.resume);
       refuse_conflicts(app, given, o);
+      resume_note = dist.resume_note(file.metadata());
     }
     gan::run::validate(o, registry);
     if (o.threads > 0) gan::set_num_threads(o.threads);
+    if (o.threads == 0 && dist.size() > 1)
+      gan::set_num_threads(dist.default_threads(gan::num_threads()));
     gan::data::ImageSet images = gan::run::load_training_data(o, registry);
-    gan::run::TrainingRun run(o, registry, std::move(images));
-    std::fprintf(stderr,
-                 "gan_train: %s; model %s%s, loss %s, %d epochs of batch %d, %s%d threads\n",
+    gan::run::TrainingRun run(o, registry, std::move(images), dist.run_parallel());
+    dist.setup_done();
+    std::FILE* say = dist.speaks() ? stderr : dist.silent();  // process 0 speaks for the job
+    std::fprintf(say, "gan_train: %s; model %s%s, loss %s, %d epochs of batch %d, %s%d threads\n",
                  run.data().describe().c_str(), run.spec().describe().c_str(),
                  o.conditional ? " (conditional)" : "", o.loss.c_str(), o.epochs, o.batch,
                  o.threads == 0 ? "up to " : "", gan::num_threads());
     if (o.discriminators > 1 || o.d_attacks != "none")
-      std::fprintf(stderr, "%d discriminators (%s), attacks %s, aggregate %s\n", o.discriminators,
+      std::fprintf(say, "%d discriminators (%s), attacks %s, aggregate %s\n", o.discriminators,
                    o.d_variants.c_str(), o.d_attacks.c_str(), o.aggregate.c_str());
+    if (dist.size() > 1) std::fprintf(say, "%s\n", dist.describe(o.batch).c_str());
     if (!o.resume.empty())
-      std::fprintf(stderr, "resumed from %s at step %lld\n", o.resume.c_str(),
+      std::fprintf(say, "resumed from %s at step %lld\n", o.resume.c_str(),
                    static_cast<long long>(run.trainer().steps()));
+    if (!resume_note.empty()) std::fprintf(say, "%s\n", resume_note.c_str());
     ProgressBar bar(50);
     gan::run::RunHooks hooks;
-    hooks.progress = [&](const gan::run::Progress& p) { bar.update(p); };
-    hooks.stop_requested = [] { return interrupted != 0; };
+    if (dist.speaks()) hooks.progress = [&](const gan::run::Progress& p) { bar.update(p); };
+    hooks.stop_requested = [&] { return dist.any(interrupted != 0); };
     hooks.message = [&](const std::string& m) {
       bar.finish();
-      std::fprintf(stderr, "%s\n", m.c_str());
+      std::fprintf(say, "%s\n", m.c_str());
     };
     std::signal(SIGINT, on_interrupt);
     std::signal(SIGTERM, on_interrupt);
+    const auto started = std::chrono::steady_clock::now();
     const int code = run.train(hooks);
+    const std::string comm = dist.communication(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+    if (!comm.empty()) std::fprintf(say, "%s\n", comm.c_str());
     // Stopped by SIGTERM: the conventional 128 + 15; Ctrl-C gives 130.
     return code == 130 && interrupted == SIGTERM ? 143 : code;
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "gan_train: error: %s\n", e.what());
-    return 2;
+    return dist.fail(e, "gan_train");
   }
 }

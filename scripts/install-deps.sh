@@ -3,22 +3,24 @@
 #   scripts/install-deps.sh            build + test dependencies
 #   scripts/install-deps.sh --torch    also python3-torch (PyTorch cross-checks, benchmarks)
 #   scripts/install-deps.sh --bench    also python3-torch and libdnnl-dev (the benchmarks' peers)
+#   scripts/install-deps.sh --mpi      also Open MPI (data-parallel training, docs/distributed.md)
+#   scripts/install-deps.sh --browser  also chromium (the training report's browser test)
+# The options combine: scripts/install-deps.sh --torch --mpi.
 set -euo pipefail
 
-# chromium: the report_browser test opens the training report in headless chromium.
 packages=(cmake g++ make libeigen3-dev libxsimd-dev catch2 libbenchmark-dev zlib1g-dev
-<<<<<<< HEAD
           libstb-dev nlohmann-json3-dev libcli11-dev)
-if [[ "${1:-}" == "--torch" || "${1:-}" == "--bench" ]]; then
-=======
-          libstb-dev nlohmann-json3-dev libcli11-dev chromium)
-if [[ "${1:-}" == "--torch" ]]; then
->>>>>>> report
-  packages+=(python3-torch python3-numpy)
-fi
-if [[ "${1:-}" == "--bench" ]]; then
-  packages+=(libdnnl-dev)
-fi
+for option in "$@"; do
+  case "$option" in
+    --torch) packages+=(python3-torch python3-numpy) ;;
+    --bench) packages+=(python3-torch python3-numpy libdnnl-dev) ;;
+    --mpi) packages+=(libopenmpi-dev openmpi-bin) ;;
+    # the report_browser test opens the training report in headless chromium
+    --browser) packages+=(chromium) ;;
+    *) echo "install-deps.sh: unknown option '$option' (--torch, --bench, --mpi, --browser)" >&2
+       exit 2 ;;
+  esac
+done
 
 missing=()
 for p in "${packages[@]}"; do

@@ -4,13 +4,17 @@
 #   BUILD_DIR=build-asan CXXFLAGS="-fsanitize=address,undefined" BENCHMARKS=OFF scripts/test.sh
 #   CTEST_ARGS="-LE training" scripts/test.sh      extra ctest arguments (here: skip the
 #                                                  tests that train until a GAN learns)
+#   MPI=OFF scripts/test.sh          without the MPI part (data-parallel training and its
+#                                    tests under mpirun, docs/distributed.md); default ON
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-scripts/install-deps.sh --torch
+mpi=${MPI:-ON}
+if [[ $mpi == ON ]]; then scripts/install-deps.sh --torch --browser --mpi; else scripts/install-deps.sh --torch --browser; fi
 build=${BUILD_DIR:-build}
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE="${BUILD_TYPE:-Release}" -DGAN_BUILD_TESTS=ON \
-      -DGAN_BUILD_EXAMPLES=ON -DGAN_BUILD_BENCHMARKS="${BENCHMARKS:-ON}" -DGAN_TEST_ONLY= >/dev/null
+      -DGAN_BUILD_EXAMPLES=ON -DGAN_BUILD_BENCHMARKS="${BENCHMARKS:-ON}" -DGAN_WITH_MPI="$mpi" \
+      -DGAN_TEST_ONLY= >/dev/null
 cmake --build "$build" -j "$(nproc)"
 cd "$build"
 # Test processes run side by side: OpenMP threads that wait should sleep, not spin.

@@ -91,12 +91,33 @@ namespace {
 constexpr gan::index_t batch = 16;
 
 /// Allocations made by three training steps after two warm-up steps.
+/// data_parallel: the trainer is the second of two processes (models/data_parallel.hpp),
+/// with reductions that stand in for MPI's by pretending the other process had the same
+/// values: the Trainer's own part of a data-parallel step (the global batch's noise, the
+/// hooks, the averaged figures) must allocate nothing either.
 template <class G, class D>
-long steady_state_allocations(G& g, D& d, gan::Loss loss, gan::index_t classes, double recon = 0) {
+long steady_state_allocations(G& g, D& d, gan::Loss loss, gan::index_t classes, double recon = 0,
+                              bool data_parallel = false) {
   gan::TrainerOptions options;
   options.loss = loss;
   options.recon = recon;
   gan::Trainer trainer(g, d, options);
+  if (data_parallel) {
+    gan::DataParallel<float> p;
+    p.global_batch = 2 * batch;
+    p.first = batch;
+    p.count = batch;
+    p.reduce_gradients = [](const std::vector<gan::Parameter<float>>& params, double& l,
+                            double weight) {
+      for (const auto& q : params)
+        for (float& x : q.grad) x *= static_cast<float>(2 * weight);
+      l *= 2 * weight;
+    };
+    p.average_scalars = [](double* values, std::size_t count, double weight) {
+      for (std::size_t i = 0; i < count; ++i) values[i] *= 2 * weight;
+    };
+    trainer.set_data_parallel(p);
+  }
   gan::Tensor<float> real({batch, 1, 28, 28});
   gan::Rng rng(3);
   rng.fill_uniform(real);
@@ -206,6 +227,8 @@ int main() {
       auto g = gan::nets::dcgan28_generator<float>();
       auto d = gan::nets::dcgan28_discriminator<float>();
       report("dcgan28, bce", threads, steady_state_allocations(g, d, gan::Loss::bce, 0));
+      report("dcgan28, bce, data-parallel", threads,
+             steady_state_allocations(g, d, gan::Loss::bce, 0, 0, true));
     }
     {
       auto g = gan::nets::dcgan28_bn_generator<float>(100, 10);

@@ -54,6 +54,17 @@ expect_error "unknown variant" "unknown discriminator variant 'big'" \
   "$train" "${quick[@]}" --discriminators 2 --d-variants model,big --out "$work/a"
 [[ ! -e $work/a ]] && pass "refused options wrote nothing" || fail "refused options left $work/a behind"
 
+# Built without MPI but started as one of N processes (the environment mpirun gives its
+# processes): refused with one line (from process 0 only), rather than N copies training
+# over one folder. A build with MPI trains data-parallel instead (tests/dist/mpi.sh).
+if [[ ${GAN_WITH_MPI:-OFF} != ON ]]; then
+  expect_error "started by mpirun without MPI" "started as one of 2 processes (mpirun?), but this build has no MPI" \
+    env OMPI_COMM_WORLD_SIZE=2 OMPI_COMM_WORLD_RANK=0 "$train" "${quick[@]}" --out "$work/a"
+  OMPI_COMM_WORLD_SIZE=2 OMPI_COMM_WORLD_RANK=1 "$train" "${quick[@]}" --out "$work/a" 2>"$work/err.txt"
+  [[ $? -eq 2 && ! -s $work/err.txt && ! -e $work/a ]] && pass "the other processes refuse quietly" ||
+    fail "process 1 without MPI: $(cat "$work/err.txt")"
+fi
+
 # A short run writes samples, a log and checkpoints.
 if "$train" "${quick[@]}" --out "$work/run" 2>"$work/run.err" &&
    [[ -f $work/run/samples/step_000010.png && -f $work/run/samples/final.png &&

@@ -21,6 +21,9 @@
 /// 2019); samples are best drawn from the shadow.
 /// A step whose loss or gradients are not finite is not applied: step() throws
 /// NonFiniteError naming the step and the network, before that network's optimiser runs.
+/// set_data_parallel() makes the trainer one of several processes that share each batch
+/// (data_parallel.hpp): noise by global sample index, gradients and losses summed across
+/// processes before each guard, the step's figures averaged.
 ///
 /// The trainer holds references to G and the discriminators, which must outlive it and not
 /// move. The nets may be Generator<Net> / Discriminator<Net> or their type-erased forms
@@ -43,6 +46,7 @@
 #include "gan/models/adversarial_loss.hpp"
 #include "gan/models/aggregate.hpp"
 #include "gan/models/hardening.hpp"
+#include "gan/models/data_parallel.hpp"
 #include "gan/models/network.hpp"
 #include "gan/optim/adam.hpp"
 #include "gan/optim/ema.hpp"
@@ -126,11 +130,14 @@ class Trainer {
     if (real.rank() != 4 || real.dim(0) < 1)
       throw Error("Trainer: expected a real batch [N, C, H, W], got " + real.shape().str());
     const index_t n = real.dim(0);
+    if (parallel_.enabled() && n != parallel_.count)
+      throw Error("Trainer: this process's share of the batch is " +
+                  std::to_string(parallel_.count) + " samples, got " + std::to_string(n));
     const auto k_count = static_cast<double>(ds_.size());
     StepStats s;
     const Tensor<T>* fake = nullptr;
     for (int step = 0; step < options_.d_steps; ++step) {
-      g_->sample_noise(z_, n, rng_);
+      draw_noise(n);
       fake = &g_->forward(z_, labels);
       if (fake->shape() != real.shape())
         throw Error("Trainer: generator makes " + fake->shape().str() + ", real batch is " +
@@ -190,6 +197,15 @@ class Trainer {
     if (ema_) ema_->update();
     aggregate_.update();
     s.g_loss = g_loss;
+    if (parallel_.enabled()) {
+      stats_[0] = s.d_real;
+      stats_[1] = s.d_fake;
+      std::copy(g_losses_.begin(), g_losses_.end(), stats_.begin() + 2);
+      parallel_.average_scalars(stats_.data(), stats_.size(), share_weight_);
+      s.d_real = stats_[0];
+      s.d_fake = stats_[1];
+      std::copy(stats_.begin() + 2, stats_.end(), g_losses_.begin());
+    }
     ++steps_;
     return s;
   }
@@ -206,6 +222,22 @@ class Trainer {
   /// The generator to draw samples from: the EMA shadow when there is one, else G.
   AnyGenerator<T>& sampler() noexcept { return shadow_ ? *shadow_ : *g_; }
   bool has_ema() const noexcept { return shadow_ != nullptr; }
+  /// Makes this trainer one process of a data-parallel job (data_parallel.hpp); a
+  /// default DataParallel makes it train alone again. Throws gan::Error for a bad share.
+  void set_data_parallel(DataParallel<T> parallel) {
+    parallel.validate();
+    // max, softmean and auto weigh the K losses of this process's share alone, so the
+    // processes would combine their gradients differently (and auto's λ would drift apart).
+    if (parallel.enabled() && ds_.size() > 1 && options_.aggregate.kind != AggregateKind::mean)
+      throw Error("Trainer: data-parallel training combines K discriminators by the mean only, "
+                  "got aggregate " + options_.aggregate.str());
+    parallel_ = std::move(parallel);
+    share_weight_ = parallel_.enabled() ? static_cast<double>(parallel_.count) /
+                                              static_cast<double>(parallel_.global_batch)
+                                        : 1.0;
+    stats_.assign(2 + ds_.size(), 0.0);
+  }
+  const DataParallel<T>& data_parallel() const noexcept { return parallel_; }
 
   std::int64_t steps() const noexcept { return steps_; }
   const TrainerOptions& options() const noexcept { return options_; }
@@ -447,9 +479,22 @@ class Trainer {
     return k == generator_index ? "generator" : discriminator_name(static_cast<std::size_t>(k));
   }
 
+  /// z_ for this process's n samples. Data-parallel: rows [first, first + n) of the whole
+  /// global batch's noise, so that sample i's noise does not depend on the process.
+  void draw_noise(index_t n) {
+    if (!parallel_.enabled()) return g_->sample_noise(z_, n, rng_);
+    g_->sample_noise(z_global_, parallel_.global_batch, rng_);
+    const index_t dims = z_global_.dim(1);
+    z_.resize({n, dims});
+    std::copy_n(z_global_.data() + parallel_.first * dims, n * dims, z_.data());
+  }
+
   /// The non-finite guard: one check of the reduced loss and one pass over the gradients
-  /// (x * 0 summed, see simd::all_finite), about 1 % of a step.
-  void guard(double loss, const std::vector<Parameter<T>>& params, int network) const {
+  /// (x * 0 summed, see simd::all_finite), about 1 % of a step. Data-parallel, the
+  /// gradients and the loss are first summed over the processes, so that every process
+  /// applies the same update and the guard trips on all of them together.
+  void guard(double& loss, const std::vector<Parameter<T>>& params, int network) {
+    if (parallel_.enabled()) parallel_.reduce_gradients(params, loss, share_weight_);
     if (!std::isfinite(loss)) throw NonFiniteError(steps_ + 1, network_name(network), "loss");
     for (const auto& p : params)
       if (!simd::all_finite(p.grad.size(), p.grad.data()))
@@ -494,6 +539,10 @@ class Trainer {
   std::vector<const Tensor<T>*> dxs_;  // each D's dL_G,k/dfake in the generator step
   std::int64_t steps_ = 0;
   Tensor<T> z_, grad_, mse_grad_, g_grad_;
+  DataParallel<T> parallel_;
+  double share_weight_ = 1.0;  // n_r / B
+  std::vector<double> stats_;  // d_real, d_fake, g_losses_, averaged once per step
+  Tensor<T> z_global_;
 };
 
 template <class G, class D>

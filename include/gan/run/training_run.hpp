@@ -15,6 +15,8 @@
 /// order's identity (epoch_order.hpp), the run options ("gan.run", run_options.hpp) and the
 /// class names ("gan.class_names", a JSON list). Resuming checks all of them against the
 /// data and options given, so a run resumes exactly or is refused with one line.
+/// In a data-parallel job (run_parallel.hpp) every process builds the same run, trains on
+/// its share of each batch, and process 0 alone writes the files.
 
 #include <chrono>
 #include <cstdint>
@@ -33,6 +35,7 @@
 #include "gan/models/trainer.hpp"
 #include "gan/models/variants.hpp"
 #include "gan/run/run_options.hpp"
+#include "gan/run/run_parallel.hpp"
 #include "gan/run/sampling.hpp"
 #include "gan/run/thread_tuner.hpp"
 
@@ -81,8 +84,9 @@ class TrainingRun {
   /// Builds the model and the trainer (and restores options.resume, if set), then creates
   /// the output folders; the data set is the run's own. Throws gan::Error for anything
   /// inconsistent, before writing anything.
-  TrainingRun(const RunOptions& options, const models::Registry& registry, data::ImageSet set)
-      : o_(options), set_(std::move(set)) {
+  TrainingRun(const RunOptions& options, const models::Registry& registry, data::ImageSet set,
+              RunParallel parallel = {})
+      : o_(options), set_(std::move(set)), parallel_(std::move(parallel)) {
     validate(o_, registry);
     if (o_.conditional && !set_.labelled())
       throw Error("--conditional needs labels: '" + set_.source +
@@ -103,8 +107,15 @@ class TrainingRun {
       ema.decay = o_.ema;
       trainer_->set_ema(*shadow_, ema);
     }
+    share_ = batch_share(o_.batch, parallel_.rank, parallel_.size);
+    if (parallel_.size > 1) {
+      parallel_.trainer.global_batch = o_.batch;
+      parallel_.trainer.first = share_.first;
+      parallel_.trainer.count = share_.count;
+      trainer_->set_data_parallel(parallel_.trainer);
+    }
     if (!o_.resume.empty()) resume(o_.resume);
-    prepare_output();
+    if (parallel_.writer()) prepare_output();
   }
 
   // The batcher refers to the run's own data set: a run stays where it was made.
@@ -126,12 +137,17 @@ class TrainingRun {
     SampleGrid grid(*model_.generator, o_.seed);
     const index_t chunk = o_.batch;
     auto write_grid = [&](const std::string& name) {
-      grid.write(trainer_->sampler(), (out / "samples" / name).string(), model_.range, chunk);
+      if (parallel_.writer())
+        grid.write(trainer_->sampler(), (out / "samples" / name).string(), model_.range, chunk);
     };
     Trainer<float>& t = *trainer_;
-    std::ofstream log((out / "log.csv").string(), t.steps() > 0 ? std::ios::app : std::ios::trunc);
-    if (!log) throw Error("cannot write '" + (out / "log.csv").string() + "'");
-    if (t.steps() == 0) log << "step,epoch,d_loss,g_loss,d_real,d_fake,images_per_s\n";
+    std::ofstream log;  // process 0's; the others' stays closed and ignores what it is given
+    if (parallel_.writer()) {
+      log.open((out / "log.csv").string(), t.steps() > 0 ? std::ios::app : std::ios::trunc);
+      if (!log) throw Error("cannot write '" + (out / "log.csv").string() + "'");
+      if (t.steps() == 0) log << "step,epoch,d_loss,g_loss,d_real,d_fake,images_per_s\n";
+    }
+    if (parallel_.check_agreement) parallel_.check_agreement(t);
 
     const std::int64_t total = total_steps(), first = t.steps();
     const std::int64_t per_epoch = batches_->order().steps_per_epoch();
@@ -146,7 +162,7 @@ class TrainingRun {
     ThreadTuner tuner(num_threads());
     while (t.steps() < total) {
       const std::int64_t step = t.steps();
-      batches_->fill(step, real, labels);
+      batches_->fill(step, real, labels, share_.first, share_.count);
       if (!o_.conditional) labels.clear();
       if (o_.threads == 0) tuner.before_step();
       const auto t0 = clock::now();
@@ -198,10 +214,15 @@ class TrainingRun {
     for (const auto& [k, v] : batches_->order().identity()) m[k] = v;
     m["gan.run"] = to_json(o_).dump();
     m["gan.class_names"] = nlohmann::json(set_.class_names).dump();
+    if (parallel_.size > 1) m["gan.processes"] = std::to_string(parallel_.size);
     return m;
   }
 
-  void save(const std::string& path) { save_checkpoint(path, *trainer_, metadata()); }
+  /// Data-parallel: collective (every process calls it); process 0 writes.
+  void save(const std::string& path) {
+    if (parallel_.check_agreement) parallel_.check_agreement(*trainer_);
+    if (parallel_.writer()) save_checkpoint(path, *trainer_, metadata());
+  }
 
   static std::string step_name(std::int64_t step) {
     char buf[32];
@@ -250,6 +271,8 @@ class TrainingRun {
   models::Discriminators discriminators_;  // the model's and the other K - 1
   std::unique_ptr<data::Batcher> batches_;
   std::unique_ptr<Trainer<float>> trainer_;
+  RunParallel parallel_;
+  BatchShare share_;
 };
 
 }  // namespace gan::run
