@@ -28,21 +28,7 @@
 #include <vector>
 
 #include "common/models.hpp"
-
-// gan/io/image.hpp (the library's image decoding) is not on this branch yet: until it is,
-// PNGs are read with a private copy of stb_image, compiled into this program only.
-#define STB_IMAGE_STATIC
-#define STB_IMAGE_IMPLEMENTATION
-#define STBI_ONLY_PNG
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wunused-function"
-#pragma GCC diagnostic ignored "-Wunused-parameter"
-#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
-#pragma GCC diagnostic ignored "-Wsign-compare"
-#pragma GCC diagnostic ignored "-Wpedantic"
-#pragma GCC diagnostic ignored "-Wimplicit-fallthrough"
-#include <stb/stb_image.h>
-#pragma GCC diagnostic pop
+#include "common/source_path.hpp"
 
 namespace fs = std::filesystem;
 
@@ -54,17 +40,23 @@ struct GreyImage {
   std::vector<std::uint8_t> pixels;
 };
 
-/// A PNG as grey (colour converted by stb's luma), or gan::Error naming the file.
+/// A PNG as grey (colour converted to luma, gan/io/image.hpp), or gan::Error naming the file.
 GreyImage read_grey_png(const std::string& path) {
-  int w = 0, h = 0, channels = 0;
-  stbi_uc* data = stbi_load(path.c_str(), &w, &h, &channels, 1);
-  if (data == nullptr)
-    throw gan::Error("'" + path + "' is not a readable PNG image: " + stbi_failure_reason());
+  gan::ImageOptions options;
+  options.channels = 1;
+  gan::Image image;
+  try {
+    image = gan::read_image(path, options);
+  } catch (const gan::ImageLimitError&) {
+    throw;
+  } catch (const gan::Error& e) {
+    // e names the file already ("image: cannot decode 'x.png': ...").
+    throw gan::Error("not a readable PNG image: " + std::string(e.what()));
+  }
   GreyImage img;
-  img.width = w;
-  img.height = h;
-  img.pixels.assign(data, data + static_cast<std::size_t>(w) * static_cast<std::size_t>(h));
-  stbi_image_free(data);
+  img.width = image.width;
+  img.height = image.height;
+  img.pixels = image.pixels;
   return img;
 }
 
@@ -82,12 +74,6 @@ struct Options {
   bool json = false;
   int threads = 0;
 };
-
-std::string source_path(const char* relative) {
-  const fs::path built_from = fs::path(GAN_SOURCE_DIR) / relative;
-  std::error_code ec;
-  return fs::exists(built_from, ec) ? built_from.string() : relative;
-}
 
 /// Images in [0, 1] with the grid column (or folder position) of each, for --labels.
 struct Loaded {
@@ -216,7 +202,9 @@ gan::Tensor<float> draw(const Options& o, std::vector<int>& labels, std::string&
                      " images; the evaluation classifier reads 1x28x28");
   gan::models::Model m = programs::models().make(spec);
   gan::AnyGenerator<float>& g = *m.generator;
-  gan::load_generator(file, g);
+  // The EMA generator when the run kept one (gan_train --ema), as gan_sample draws.
+  const bool ema = gan::has_generator(file, "generator_ema.");
+  gan::load_generator(file, g, ema ? "generator_ema." : "generator.");
   g.eval();
   gan::Rng rng(o.seed);
   gan::Tensor<float> z, images;
@@ -229,7 +217,7 @@ gan::Tensor<float> draw(const Options& o, std::vector<int>& labels, std::string&
   // A Sigmoid's output is in (0, 1) already; Tanh's mapped one may round a hair outside.
   for (float& v : images) v = std::clamp(v, 0.0f, 1.0f);
   describe = std::to_string(o.n) + " samples (seed " + std::to_string(o.seed) + ") of " +
-             spec.describe() + " from '" + o.checkpoint + "'";
+             spec.describe() + (ema ? " (EMA generator)" : "") + " from '" + o.checkpoint + "'";
   return images;
 }
 

@@ -21,6 +21,7 @@
 #include "common/distributed.hpp"
 #include "common/models.hpp"
 #include "common/progress.hpp"
+#include "common/source_path.hpp"
 
 namespace {
 
@@ -29,12 +30,6 @@ extern "C" void on_interrupt(int signal) { interrupted = signal; }
 
 /// The bundled digits: data/mnist in the source tree this program was built from, else
 /// ./data/mnist.
-std::string default_data() {
-  const std::filesystem::path built_from = std::filesystem::path(GAN_SOURCE_DIR) / "data" / "mnist";
-  std::error_code ec;
-  return std::filesystem::is_directory(built_from, ec) ? built_from.string() : "data/mnist";
-}
-
 /// A resumed run keeps the options saved in its checkpoint; one given on the command line
 /// that disagrees with them is refused rather than silently ignored.
 void refuse_conflicts(const CLI::App& app, const gan::run::RunOptions& given,
@@ -61,7 +56,8 @@ int main(int argc, char** argv) {
     return 2;
   }
   gan::run::RunOptions o;
-  o.data = default_data();
+  o.data = source_path("data/mnist");
+  o.eval_weights = source_path("data/eval/digit_classifier.safetensors");
   const auto& registry = programs::models();
   CLI::App app{
       "gan_train: train a GAN on MNIST-format data or a folder of images (docs/training.md)"};
@@ -104,6 +100,12 @@ int main(int argc, char** argv) {
   app.add_option("--out", o.out, "output folder");
   app.add_option("--sample-every", o.sample_every, "steps between sample grids and checkpoints");
   app.add_option("--resume", o.resume, "checkpoint to continue from (its run options are kept)");
+  app.add_option("--eval-every", o.eval_every,
+                 "steps between FID evaluations (-1: with every grid, 0: off; docs/eval.md)");
+  app.add_option("--eval-samples", o.eval_samples, "samples per evaluation");
+  app.add_option("--eval-weights", o.eval_weights, "the evaluation classifier's weights");
+  bool no_report = false;
+  app.add_flag("--no-report", no_report, "do not write OUT/report.html");
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -113,6 +115,7 @@ int main(int argc, char** argv) {
     return 2;
   }
 
+  o.report = !no_report;
   std::string resume_note;  // when the checkpoint's job had another number of processes
   try {
     if (app.count("--lr")) {

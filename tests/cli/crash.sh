@@ -12,7 +12,7 @@ rm -rf "$work" && mkdir -p "$work"
 failures=0
 pass() { echo "ok   $1"; }
 fail() { echo "FAIL $1"; failures=$((failures + 1)); }
-run=(--model mlp --batch 32 --sample-every 3 --threads 1)
+run=(--model mlp --batch 32 --sample-every 3 --threads 1 --eval-every 0)  # evaluation: tests/run, eval.sh
 
 # 1. kill -9 at random moments.
 out=$work/kill
@@ -73,7 +73,7 @@ disk=$work/disk
 mkdir -p "$disk"
 if mount -t tmpfs -o size=4m tmpfs "$disk" 2>/dev/null; then
   # The first checkpoint of mlp (~2.3 MB) fits, a second one beside it does not.
-  "$train" --model mlp --threads 1 --epochs 1 --batch 500 --sample-every 1000 --out "$disk/out" >/dev/null 2>"$work/disk.err"
+  "$train" --model mlp --threads 1 --epochs 1 --batch 500 --sample-every 1000 --eval-every 0 --out "$disk/out" >/dev/null 2>"$work/disk.err"
   rc=$?
   lines=$(wc -l <"$work/disk.err")
   good=$disk/out/checkpoints/latest.safetensors

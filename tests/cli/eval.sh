@@ -71,7 +71,7 @@ expect_error "an empty folder" "holds no .png files" "$eval_bin" --images "$work
 mkdir -p "$work/texts" && echo a >"$work/texts/a.txt" && echo b >"$work/texts/b.md"
 expect_error "a folder of non-images" "holds no .png files" "$eval_bin" --images "$work/texts"
 mkdir -p "$work/fake" && echo "not a png" >"$work/fake/x.png"
-expect_error "a .png that is not a PNG" "is not a readable PNG image" "$eval_bin" --images "$work/fake"
+expect_error "a .png that is not a PNG" "not a readable PNG image" "$eval_bin" --images "$work/fake"
 mkdir -p "$work/big" && write_png "$work/big/a.png" 32 32 9 && write_png "$work/big/b.png" 32 32 9
 expect_error "images of the wrong size" "is 32x32, expected 28x28" "$eval_bin" --images "$work/big"
 write_png "$work/odd.png" 100 64 0

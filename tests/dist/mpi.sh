@@ -54,8 +54,8 @@ final() { echo "$work/$1/checkpoints/final.safetensors"; }
 # rms < 1e-6; a missing or wrong reduction gives rms ~1e-4 (docs/distributed.md).
 equivalent() {
   local name=$1 np=$2; shift 2
-  "$train" "$@" --out "$work/$name-1" 2>"$work/$name-1.err" &&
-    "${mpi[@]}" -np "$np" "$train" "$@" --out "$work/$name-$np" 2>"$work/$name-$np.err" &&
+  "$train" --eval-every 0 "$@" --out "$work/$name-1" 2>"$work/$name-1.err" &&
+    "${mpi[@]}" -np "$np" "$train" --eval-every 0 "$@" --out "$work/$name-$np" 2>"$work/$name-$np.err" &&
     "$compare" "$(final "$name-1")" "$(final "$name-$np")" 1e-4 1e-6 >"$work/$name.cmp"
   local rc=$?
   if [[ $rc -eq 0 ]]; then
@@ -69,11 +69,12 @@ equivalent dcgan28 2 "${quick[@]}" --epochs 1 --batch 64 --model dcgan28
 equivalent mlp-uneven 3 "${quick[@]}" --epochs 1 --batch 50 --model mlp --conditional \
   --loss lsgan --recon 0.5 --d-steps 2
 
-# Process 0 alone writes: one log of 5 steps, one grid per name, no stray files.
+# Process 0 alone writes: one log of 5 steps, one grid per name, the report, no stray files.
 if [[ $(wc -l <"$work/dcgan28-2/log.csv") -eq 6 ]] &&
    [[ $(cut -d, -f1 "$work/dcgan28-2/log.csv" | tr '\n' ' ') == "step 1 2 3 4 5 " ]] &&
    [[ -f $work/dcgan28-2/samples/final.png ]] &&
-   [[ $(find "$work/dcgan28-2" -type f | wc -l) -eq 5 ]]; then
+   [[ -f $work/dcgan28-2/report.html ]] &&
+   [[ $(find "$work/dcgan28-2" -type f | wc -l) -eq 6 ]]; then
   pass "process 0 alone writes the log, the grids and the checkpoints"
 else
   fail "files of a 2-process run: $(find "$work/dcgan28-2" -type f | tr '\n' ' ')"
@@ -85,9 +86,9 @@ grep -q "data parallel: 2 processes, 32 images of each batch of 64" "$work/dcgan
 
 # Resume under 2 processes is exact: 2 epochs in one go against 1 + 1 resumed, with the
 # default model (BatchNorm: per-process statistics, the same in both jobs).
-"${mpi[@]}" -np 2 "$train" "${quick[@]}" --batch 64 --epochs 2 --out "$work/whole" 2>"$work/whole.err"
-"${mpi[@]}" -np 2 "$train" "${quick[@]}" --batch 64 --epochs 1 --out "$work/halves" 2>"$work/halves.err"
-"${mpi[@]}" -np 2 "$train" --resume "$(final halves)" --epochs 2 --data "$work/data" \
+"${mpi[@]}" -np 2 "$train" --eval-every 0 "${quick[@]}" --batch 64 --epochs 2 --out "$work/whole" 2>"$work/whole.err"
+"${mpi[@]}" -np 2 "$train" --eval-every 0 "${quick[@]}" --batch 64 --epochs 1 --out "$work/halves" 2>"$work/halves.err"
+"${mpi[@]}" -np 2 "$train" --eval-every 0 --resume "$(final halves)" --epochs 2 --data "$work/data" \
   --sample-every 1000 --threads 1 --out "$work/halves" 2>"$work/resume.err"
 if "$compare" "$(final whole)" "$(final halves)" 0 >"$work/resume.cmp" &&
    grep -q "resumed from .* at step 5" "$work/resume.err" &&
@@ -98,7 +99,7 @@ else
 fi
 
 # --help and bad input, as without MPI: one help text, one error line, exit 2.
-"${mpi[@]}" -np 2 "$train" --help >"$work/help.txt" 2>&1
+"${mpi[@]}" -np 2 "$train" --eval-every 0 --help >"$work/help.txt" 2>&1
 rc=$?
 [[ $rc -eq 0 && $(grep -c "^Usage" "$work/help.txt") -eq 1 ]] && pass "--help under mpirun" ||
   fail "--help under mpirun (exit $rc): $(head -3 "$work/help.txt")"
@@ -114,20 +115,20 @@ expect_error() {
   fi
 }
 expect_error "bad option under mpirun" "batch must be >= 1" \
-  "${mpi[@]}" -np 2 "$train" --batch -5 --out "$work/bad"
+  "${mpi[@]}" -np 2 "$train" --eval-every 0 --batch -5 --out "$work/bad"
 expect_error "unknown flag under mpirun" "gan_train: error: The following argument" \
-  "${mpi[@]}" -np 2 "$train" --no-such-flag --out "$work/bad"
+  "${mpi[@]}" -np 2 "$train" --eval-every 0 --no-such-flag --out "$work/bad"
 expect_error "a batch too small to share" "a batch of 1 cannot be shared by 2 processes" \
-  "${mpi[@]}" -np 2 "$train" "${quick[@]}" --batch 1 --out "$work/bad"
+  "${mpi[@]}" -np 2 "$train" --eval-every 0 "${quick[@]}" --batch 1 --out "$work/bad"
 expect_error "resume with a conflicting option" "--model conflicts with the checkpoint.s dcgan28" \
-  "${mpi[@]}" -np 2 "$train" --resume "$(final dcgan28-1)" --model mlp --out "$work/bad"
+  "${mpi[@]}" -np 2 "$train" --eval-every 0 --resume "$(final dcgan28-1)" --model mlp --out "$work/bad"
 [[ ! -e $work/bad ]] && pass "refused jobs wrote nothing" || fail "a refused job left $work/bad"
 
 # A process killed mid-run (kill -9: no chance to clean up) ends the job with a non-zero
 # exit, and the last checkpoint process 0 wrote still loads and resumes.
 killed() {
   local rank=$1 out=$work/killed-$1
-  "${mpi[@]}" -np 2 "$train" --data "$work/data" --model mlp --epochs 300 --batch 32 \
+  "${mpi[@]}" -np 2 "$train" --eval-every 0 --data "$work/data" --model mlp --epochs 300 --batch 32 \
     --sample-every 2 --threads 1 --out "$out" 2>"$out.err" &
   local job=$! pid="" p
   for _ in $(seq 300); do
@@ -143,7 +144,7 @@ killed() {
   local latest=$out/checkpoints/latest.safetensors steps
   steps=$(tail -1 "$out/log.csv" | cut -d, -f1)  # the checkpoint is at most this far
   if [[ -n $pid && $rc -ne 0 ]] && "$sample" --checkpoint "$latest" --n 4 --out "$out.png" >/dev/null &&
-     "$train" --resume "$latest" --epochs $((steps / 10 + 1)) --data "$work/data" --threads 1 \
+     "$train" --eval-every 0 --resume "$latest" --epochs $((steps / 10 + 1)) --data "$work/data" --threads 1 \
        --out "$out" 2>"$out.resume.err"; then
     pass "process $rank killed: the job exits with $rc, the last checkpoint loads and resumes"
   else
@@ -157,7 +158,7 @@ killed 0
 # became a file) ends the whole job with that process's message and exit 2, and the last
 # checkpoint is whole.
 out=$work/broken
-"${mpi[@]}" -np 2 "$train" --data "$work/data" --model mlp --epochs 300 --batch 32 \
+"${mpi[@]}" -np 2 "$train" --eval-every 0 --data "$work/data" --model mlp --epochs 300 --batch 32 \
   --sample-every 2 --threads 1 --out "$out" 2>"$out.err" &
 job=$!
 for _ in $(seq 300); do
@@ -178,7 +179,7 @@ fi
 # processes agree to stop after the same step and process 0 saves if that second allows.
 # Either way the job ends non-zero and the latest checkpoint loads.
 out=$work/interrupted
-"${mpi[@]}" -np 2 "$train" --data "$work/data" --model mlp --epochs 300 --batch 32 \
+"${mpi[@]}" -np 2 "$train" --eval-every 0 --data "$work/data" --model mlp --epochs 300 --batch 32 \
   --sample-every 5 --threads 1 --out "$out" 2>"$out.err" &
 job=$!
 for _ in $(seq 300); do

@@ -2,6 +2,8 @@
 
 #include <catch2/catch.hpp>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 
 #include "gan/data/idx_dataset.hpp"
 #include "gan/models/builtin.hpp"
@@ -117,4 +119,83 @@ TEST_CASE(
   unlabelled.class_names.clear();
   CHECK_THROWS_WITH(gan::run::TrainingRun(other, registry, std::move(unlabelled)),
                     Catch::Contains("--conditional needs labels"));
+}
+
+namespace {
+std::vector<std::vector<std::string>> read_csv(const fs::path& path) {
+  std::ifstream f(path);
+  std::vector<std::vector<std::string>> rows;
+  for (std::string line; std::getline(f, line);) {
+    rows.emplace_back();
+    std::stringstream cells(line);
+    for (std::string cell; std::getline(cells, cell, ',');) rows.back().push_back(cell);
+  }
+  return rows;
+}
+}  // namespace
+
+TEST_CASE(
+    "TrainingRun with evaluation: eval.csv beside the real-vs-real floor at every grid, the "
+    "checkpoint of the lowest FID, and the report",
+    "[run][eval]") {
+  const fs::path out = fresh_dir("eval");
+  const auto& registry = gan::models::builtin_models();
+  gan::run::RunOptions o = quick(out);
+  o.epochs = 1;  // 400 images in batches of 40: 10 steps
+  o.sample_every = 5;
+  o.eval_samples = 100;
+  o.eval_weights = GAN_SOURCE_DIR "/data/eval/digit_classifier.safetensors";
+  std::vector<std::string> messages;
+  gan::run::RunHooks hooks;
+  hooks.message = [&](const std::string& m) { messages.push_back(m); };
+  gan::run::TrainingRun run(o, registry, digits(400));
+  REQUIRE(run.train(hooks) == 0);
+
+  const auto rows = read_csv(out / "eval.csv");
+  REQUIRE(rows.size() == 3);
+  REQUIRE(rows[0].size() == 13);
+  CHECK(rows[0][0] == "step");
+  CHECK(rows[0][1] == "fid");
+  CHECK(rows[0][2] == "fid_floor");
+  CHECK(rows[1][0] == "5");
+  CHECK(rows[2][0] == "10");
+  double best = 1e300;
+  for (std::size_t r = 1; r < rows.size(); ++r) {
+    REQUIRE(rows[r].size() == 13);
+    const double fid = std::stod(rows[r][1]), floor = std::stod(rows[r][2]);
+    INFO("step " << rows[r][0] << ": FID " << fid << ", floor " << floor);
+    // Ten steps of an MLP are far from real digits; two halves of real ones are close.
+    CHECK(floor > 0);
+    CHECK(fid > 3 * floor);
+    CHECK(std::stod(rows[r][2]) == std::stod(rows[1][2]));  // one floor for the run's N
+    CHECK(std::stod(rows[r][11]) >= 0);                      // conditional: agreement scored
+    best = std::min(best, fid);
+  }
+  const auto f = gan::load_safetensors((out / "checkpoints" / "best.safetensors").string());
+  CHECK(std::stod(f.metadata().at("gan.eval.best_fid")) == Approx(best).epsilon(1e-7));
+
+  std::ifstream page(out / "report.html");
+  const std::string html((std::istreambuf_iterator<char>(page)), std::istreambuf_iterator<char>());
+  CHECK_THAT(html, Catch::Contains("fid_floor") || Catch::Contains("FID"));
+  REQUIRE(messages.size() >= 2);
+  CHECK_THAT(messages.front(), Catch::StartsWith("evaluation: 100 samples every 5 steps"));
+  CHECK_THAT(messages.back(), Catch::Contains("x real-vs-real"));
+}
+
+TEST_CASE("TrainingRun: evaluation is skipped with a reason where it cannot apply", "[run][eval]") {
+  const auto& registry = gan::models::builtin_models();
+  gan::run::RunOptions o = quick(fresh_dir("eval-skip"));
+  o.epochs = 1;
+  o.batch = 10;
+  o.eval_weights = GAN_SOURCE_DIR "/data/eval/digit_classifier.safetensors";
+  std::vector<std::string> messages;
+  gan::run::RunHooks hooks;
+  hooks.message = [&](const std::string& m) { messages.push_back(m); };
+  gan::run::TrainingRun run(o, registry, digits(30));  // halves of 15: too few for a floor
+  REQUIRE(run.train(hooks) == 0);
+  REQUIRE(!messages.empty());
+  CHECK_THAT(messages.front(), Catch::Contains("too few images"));
+  CHECK(!fs::exists(fs::path(o.out) / "eval.csv"));
+  o.eval_every = 0;
+  CHECK(gan::run::RunEvaluation(o, run.spec(), run.data()).reason() == "off (--eval-every 0)");
 }

@@ -55,6 +55,11 @@ struct RunOptions {
   int threads = 0;  ///< 0: chosen by measurement (thread_tuner.hpp), up to every core
   int sample_every = 200;
   std::string resume;
+  // sample quality during training (run_eval.hpp, docs/eval.md)
+  int eval_every = -1;       ///< steps between evaluations; -1: at every grid; 0: never
+  index_t eval_samples = 2000;
+  std::string eval_weights;  ///< the evaluation classifier's weights; empty: no evaluation
+  bool report = true;        ///< write OUT/report.html (io/report.hpp)
 };
 
 /// The saved part as JSON.
@@ -213,6 +218,9 @@ inline void validate(const RunOptions& o, const models::Registry& registry) {
     fail("--sample-every must be >= 1, got " + std::to_string(o.sample_every));
   if (o.threads < 0) fail("--threads must be >= 0, got " + std::to_string(o.threads));
   if (o.out.empty()) fail("--out must name a folder (it is empty)");
+  if (o.eval_every < -1) fail("--eval-every must be -1 (with the grids), 0 (off) or >= 1");
+  if (o.eval_samples < 4 || o.eval_samples > 5000)
+    fail("--eval-samples must be in [4, 5000], got " + std::to_string(o.eval_samples));
   if (!(o.ema == 0 || (o.ema > 0 && o.ema < 1)))
     fail("--ema must be 0 (off) or a decay in (0, 1), got " + std::to_string(o.ema));
   registry.find(o.model);

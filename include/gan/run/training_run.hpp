@@ -10,7 +10,13 @@
 ///                                               conditional), every sample_every steps,
 ///                                               drawn from the EMA generator when --ema
 ///   checkpoints/latest.safetensors, checkpoints/final.safetensors   (atomic writes)
-///   log.csv                                     step, epoch, losses, D(x), D(G(z)), images/s
+///   log.csv                                     step, epoch, losses, D(x), D(G(z)), images/s,
+///                                               and FID, KID at the steps evaluated
+///   eval.csv                                    FID, KID, precision, recall... beside their
+///                                               floors, every eval_every steps (run_eval.hpp)
+///   checkpoints/best.safetensors                the checkpoint of the lowest FID so far
+///   report.html                                 the run's report (io/report.hpp), rewritten
+///                                               with every grid and at the end
 /// A checkpoint holds the trainer's state, the model's identity (registry.hpp), the data
 /// order's identity (epoch_order.hpp), the run options ("gan.run", run_options.hpp) and the
 /// class names ("gan.class_names", a JSON list). Resuming checks all of them against the
@@ -19,10 +25,12 @@
 /// its share of each batch, and process 0 alone writes the files.
 
 #include <chrono>
+#include <cstdlib>
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <iomanip>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -31,9 +39,11 @@
 #include "gan/core/parallel.hpp"
 #include "gan/data/batcher.hpp"
 #include "gan/io/checkpoint.hpp"
+#include "gan/io/report.hpp"
 #include "gan/models/registry.hpp"
 #include "gan/models/trainer.hpp"
 #include "gan/models/variants.hpp"
+#include "gan/run/run_eval.hpp"
 #include "gan/run/run_options.hpp"
 #include "gan/run/run_parallel.hpp"
 #include "gan/run/sampling.hpp"
@@ -49,6 +59,7 @@ struct Progress {
   double images_per_s = 0;  ///< smoothed
   double eta_s = 0;
   int threads = 0;  ///< of the last step
+  double fid = 0, fid_floor = 0;  ///< of the last evaluation (0: none yet)
 };
 
 struct RunHooks {
@@ -115,7 +126,10 @@ class TrainingRun {
       trainer_->set_data_parallel(parallel_.trainer);
     }
     if (!o_.resume.empty()) resume(o_.resume);
-    if (parallel_.writer()) prepare_output();
+    if (parallel_.writer()) {
+      prepare_output();
+      eval_ = RunEvaluation(o_, spec_, set_);
+    }
   }
 
   // The batcher refers to the run's own data set: a run stays where it was made.
@@ -145,9 +159,38 @@ class TrainingRun {
     if (parallel_.writer()) {
       log.open((out / "log.csv").string(), t.steps() > 0 ? std::ios::app : std::ios::trunc);
       if (!log) throw Error("cannot write '" + (out / "log.csv").string() + "'");
-      if (t.steps() == 0) log << "step,epoch,d_loss,g_loss,d_real,d_fake,images_per_s\n";
+      if (t.steps() == 0) log << "step,epoch,d_loss,g_loss,d_real,d_fake,images_per_s,fid,kid\n";
     }
     if (parallel_.check_agreement) parallel_.check_agreement(t);
+    std::ofstream eval_log;
+    if (eval_.active()) {
+      eval_log.open((out / "eval.csv").string(), t.steps() > 0 ? std::ios::app : std::ios::trunc);
+      if (!eval_log) throw Error("cannot write '" + (out / "eval.csv").string() + "'");
+      eval_log << std::setprecision(9);
+      if (t.steps() == 0) {
+        eval_log << "step";
+        for (const auto& c : RunEvaluation::columns()) eval_log << ',' << c;
+        eval_log << '\n';
+      }
+    }
+    if (hooks.message && parallel_.writer())
+      hooks.message(eval_.active() ? "evaluation: " + std::to_string(eval_.samples()) +
+                                         " samples every " + std::to_string(eval_.every()) +
+                                         " steps, real-vs-real FID floor " +
+                                         gan::detail::format_number(eval_.fid_floor())
+                                   : "evaluation: " + eval_.reason());
+    TrainingReport report(spec_.describe() + " on " + set_.source);
+    const std::string report_path = (out / "report.html").string();
+    auto write_report = [&](RunStatus status, const std::string& note) {
+      if (!o_.report || !parallel_.writer()) return;
+      report.set_status(status, note);
+      report.write(report_path);
+    };
+    if (o_.report && parallel_.writer()) {
+      report.set_options(to_json(o_));
+      report.set_total_steps(total_steps());
+      if (t.steps() > 0) report.add_run_folder(o_.out);  // resumed: what the files hold
+    }
 
     const std::int64_t total = total_steps(), first = t.steps();
     const std::int64_t per_epoch = batches_->order().steps_per_epoch();
@@ -160,6 +203,27 @@ class TrainingRun {
     p.epochs = o_.epochs;
     // --threads 0: measured (thread_tuner.hpp), between 1 and every core; else fixed.
     ThreadTuner tuner(num_threads());
+    eval::Scores last;
+    auto evaluate = [&](std::int64_t step) {
+      last = eval_.score(trainer_->sampler(), model_.range, chunk);
+      eval_log << step;
+      const auto m = RunEvaluation::metrics(last);
+      for (const auto& c : RunEvaluation::columns()) {
+        eval_log << ',';
+        if (m.count(c)) eval_log << m.at(c);
+      }
+      eval_log << '\n';
+      eval_log.flush();
+      report.add_eval(step, m);
+      p.fid = last.fid;
+      p.fid_floor = last.fid_floor;
+      if (best_fid_ < 0 || last.fid < best_fid_) {
+        best_fid_ = last.fid;
+        save_checkpoint((out / "checkpoints" / "best.safetensors").string(), *trainer_,
+                        metadata());
+      }
+    };
+    try {
     while (t.steps() < total) {
       const std::int64_t step = t.steps();
       batches_->fill(step, real, labels, share_.first, share_.count);
@@ -176,34 +240,64 @@ class TrainingRun {
       p.epoch = step / per_epoch + 1;
       const double elapsed = std::chrono::duration<double>(clock::now() - started).count();
       p.eta_s = elapsed / static_cast<double>(p.step - first) * static_cast<double>(total - p.step);
+      const bool evaluated = eval_.due(p.step);
+      if (evaluated) evaluate(p.step);
       log << p.step << ',' << p.epoch << ',' << p.stats.d_loss << ',' << p.stats.g_loss << ','
-          << p.stats.d_real << ',' << p.stats.d_fake << ',' << p.images_per_s << '\n';
+          << p.stats.d_real << ',' << p.stats.d_fake << ',' << p.images_per_s << ',';
+      if (evaluated) log << last.fid << ',' << last.kid;
+      else log << ',';
+      log << '\n';
+      if (o_.report && parallel_.writer())
+        report.add_step({p.step, p.epoch, p.stats.d_loss, p.stats.g_loss, p.stats.d_real,
+                         p.stats.d_fake, p.images_per_s});
       if (hooks.progress) hooks.progress(p);
       if (p.step % o_.sample_every == 0) {
         write_grid(step_name(p.step));
+        if (o_.report && parallel_.writer())
+          report.add_grid_file(p.step, (out / "samples" / step_name(p.step)).string());
         save(latest);
         log.flush();
+        write_report(RunStatus::running, "");
       }
       if (hooks.stop_requested && hooks.stop_requested()) {
         save(latest);
         log.flush();
-        if (hooks.message)
-          hooks.message("interrupted at step " + std::to_string(p.step) + ": saved " + latest +
-                        " (continue with --resume " + latest + ")");
+        const std::string note = "interrupted at step " + std::to_string(p.step) + ": saved " +
+                                 latest + " (continue with --resume " + latest + ")";
+        write_report(RunStatus::interrupted, note);
+        if (hooks.message) hooks.message(note);
         return 130;
       }
     }
+    } catch (const std::exception& e) {
+      write_report(RunStatus::failed, e.what());
+      throw;
+    }
     write_grid(step_name(t.steps()));
     write_grid("final.png");
+    if (eval_.active() && !eval_.due(t.steps())) evaluate(t.steps());
     save(latest);
     save((out / "checkpoints" / "final.safetensors").string());
+    if (o_.report && parallel_.writer()) {
+      report.add_grid_file(t.steps(), (out / "samples" / "final.png").string());
+      if (eval_.active()) report.set_final_metrics(RunEvaluation::metrics(last));
+    }
+    write_report(RunStatus::finished, "");
     if (hooks.message) {
       const double elapsed = std::chrono::duration<double>(clock::now() - started).count();
-      char line[256];
+      char line[512];
       std::snprintf(line, sizeof line, "trained %lld steps in %.1f s; final grid %s",
                     static_cast<long long>(t.steps() - first), elapsed,
                     (out / "samples" / "final.png").string().c_str());
-      hooks.message(line);
+      std::string text = line;
+      if (eval_.active()) {
+        std::snprintf(line, sizeof line,
+                      "; FID %.2f (%.1f x real-vs-real %.2f), precision %.2f, recall %.2f",
+                      last.fid, last.fid_ratio(), last.fid_floor, last.precision, last.recall);
+        text += line;
+      }
+      if (o_.report && parallel_.writer()) text += "; report " + report_path;
+      hooks.message(text);
     }
     return 0;
   }
@@ -215,6 +309,7 @@ class TrainingRun {
     m["gan.run"] = to_json(o_).dump();
     m["gan.class_names"] = nlohmann::json(set_.class_names).dump();
     if (parallel_.size > 1) m["gan.processes"] = std::to_string(parallel_.size);
+    if (best_fid_ >= 0) m["gan.eval.best_fid"] = gan::detail::round_trip(best_fid_);
     return m;
   }
 
@@ -246,6 +341,8 @@ class TrainingRun {
     trainer_->check_state_metadata(f.metadata());
     load_into(f, gan::detail::targets(trainer_->state_tensors()));
     trainer_->set_state_metadata(f.metadata());
+    const auto best = f.metadata().find("gan.eval.best_fid");
+    if (best != f.metadata().end()) best_fid_ = std::strtod(best->second.c_str(), nullptr);
   }
 
   /// Creates OUT/samples and OUT/checkpoints and proves they are writable.
@@ -273,6 +370,8 @@ class TrainingRun {
   std::unique_ptr<Trainer<float>> trainer_;
   RunParallel parallel_;
   BatchShare share_;
+  RunEvaluation eval_;     // process 0's; inactive elsewhere
+  double best_fid_ = -1;   // the lowest FID so far (-1: none yet)
 };
 
 }  // namespace gan::run
