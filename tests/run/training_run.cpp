@@ -153,7 +153,7 @@ TEST_CASE(
 
   const auto rows = read_csv(out / "eval.csv");
   REQUIRE(rows.size() == 3);
-  REQUIRE(rows[0].size() == 13);
+  REQUIRE(rows[0].size() == 14);
   CHECK(rows[0][0] == "step");
   CHECK(rows[0][1] == "fid");
   CHECK(rows[0][2] == "fid_floor");
@@ -161,14 +161,14 @@ TEST_CASE(
   CHECK(rows[2][0] == "10");
   double best = 1e300;
   for (std::size_t r = 1; r < rows.size(); ++r) {
-    REQUIRE(rows[r].size() == 13);
+    REQUIRE(rows[r].size() == 14);
     const double fid = std::stod(rows[r][1]), floor = std::stod(rows[r][2]);
     INFO("step " << rows[r][0] << ": FID " << fid << ", floor " << floor);
     // Ten steps of an MLP are far from real digits; two halves of real ones are close.
     CHECK(floor > 0);
     CHECK(fid > 3 * floor);
     CHECK(std::stod(rows[r][2]) == std::stod(rows[1][2]));  // one floor for the run's N
-    CHECK(std::stod(rows[r][11]) >= 0);                      // conditional: agreement scored
+    CHECK(std::stod(rows[r][12]) >= 0);                      // conditional: agreement scored
     best = std::min(best, fid);
   }
   const auto f = gan::load_safetensors((out / "checkpoints" / "best.safetensors").string());

@@ -6,8 +6,9 @@
 ///          (k >= 1) a copy initialised from spec.seed + k (Registry::make_discriminator)
 ///   half   the image downsampled 2x by AvgPool2d(2), then a small convolutional net
 ///          (half_discriminator.hpp), initialised as DCGAN's from spec.seed + k
-/// A discriminator with spectral normalisation is not a variant yet: that layer is not
-/// part of the library at this point.
+///   sn     the registry model's discriminator with spectral normalisation on every
+///          Conv2d and Dense (spec.spectral_norm; models whose registry entry has an SN
+///          form), initialised from spec.seed + k; with --spectral-norm, model is this too
 ///
 ///   auto ds = gan::models::make_discriminators(registry, spec, 3,
 ///                                              gan::models::parse_variants("model,model,half"),
@@ -28,7 +29,7 @@ namespace gan::models {
 
 /// The variants' names, in the order the documentation lists them.
 inline const std::vector<std::string>& discriminator_variants() {
-  static const std::vector<std::string> names = {"model", "half"};
+  static const std::vector<std::string> names = {"model", "half", "sn"};
   return names;
 }
 
@@ -40,7 +41,7 @@ inline std::vector<std::string> parse_variants(const std::string& list) {
     for (const std::string& name : discriminator_variants()) known = known || v == name;
     if (!known)
       throw Error("unknown discriminator variant '" + v.substr(0, 40) +
-                  "': expected model or half");
+                  "': expected model, half or sn");
   }
   return out;
 }
@@ -51,6 +52,11 @@ inline std::unique_ptr<AnyDiscriminator<float>> make_discriminator_variant(
     std::uint64_t seed) {
   const ModelSpec spec = registry.complete(requested);
   if (variant == "model") return registry.make_discriminator(spec, seed);
+  if (variant == "sn") {
+    ModelSpec sn = spec;
+    sn.spectral_norm = true;
+    return registry.make_discriminator(sn, seed);
+  }
   if (variant != "half") parse_variants(variant);  // throws, naming it
   manual_seed(seed);
   auto init = [](auto d) {

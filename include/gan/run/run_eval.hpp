@@ -97,9 +97,9 @@ class RunEvaluation {
 
   /// The columns of eval.csv after "step", and a score's values in that order.
   static std::vector<std::string> columns() {
-    return {"fid",       "fid_floor",     "kid",        "kid_floor",       "precision",
-            "precision_floor", "recall",  "recall_floor", "coverage",      "class_entropy",
-            "label_agreement", "milliseconds"};
+    return {"fid",       "fid_floor",       "kid",    "kid_floor",    "precision",
+            "precision_floor", "recall",    "recall_floor", "coverage", "class_entropy",
+            "confident_share", "label_agreement", "milliseconds"};
   }
   static std::map<std::string, double> metrics(const eval::Scores& s) {
     std::map<std::string, double> m = {{"fid", s.fid},
@@ -112,6 +112,7 @@ class RunEvaluation {
                                        {"recall_floor", s.recall_floor},
                                        {"coverage", static_cast<double>(s.coverage)},
                                        {"class_entropy", s.class_entropy},
+                                       {"confident_share", s.confident_share},
                                        {"milliseconds", s.milliseconds}};
     if (s.label_agreement >= 0) m["label_agreement"] = s.label_agreement;
     return m;

@@ -116,6 +116,7 @@ class TrainingRun {
       shadow_ = registry.make(spec_).generator;
       EmaOptions ema;
       ema.decay = o_.ema;
+      ema.warmup = true;  // early steps average over fewer steps (ema.hpp): short runs too
       trainer_->set_ema(*shadow_, ema);
     }
     share_ = batch_share(o_.batch, parallel_.rank, parallel_.size);
