@@ -5,6 +5,7 @@
 #   scripts/install-deps.sh --bench    also python3-torch and libdnnl-dev (the benchmarks' peers)
 #   scripts/install-deps.sh --mpi      also Open MPI (data-parallel training, docs/distributed.md)
 #   scripts/install-deps.sh --browser  also chromium (the training report's browser test)
+#   scripts/install-deps.sh --fuzz     also clang and libFuzzer;  --format  also clang-format
 # The options combine: scripts/install-deps.sh --torch --mpi.
 set -euo pipefail
 
@@ -17,7 +18,10 @@ for option in "$@"; do
     --mpi) packages+=(libopenmpi-dev openmpi-bin) ;;
     # the report_browser test opens the training report in headless chromium
     --browser) packages+=(chromium) ;;
-    *) echo "install-deps.sh: unknown option '$option' (--torch, --bench, --mpi, --browser)" >&2
+    # CI's fuzzing (scripts/fuzz.sh) and formatting check (scripts/format.sh)
+    --fuzz) packages+=(clang libclang-rt-14-dev) ;;
+    --format) packages+=(clang-format) ;;
+    *) echo "install-deps.sh: unknown option '$option' (--torch, --bench, --mpi, --browser, --fuzz, --format)" >&2
        exit 2 ;;
   esac
 done

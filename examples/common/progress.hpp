@@ -27,14 +27,14 @@ class ProgressBar {
     char fid[48] = "";
     if (p.fid > 0 && p.fid_floor > 0)
       std::snprintf(fid, sizeof fid, "  FID %.2f (%.1fx floor)", p.fid, p.fid / p.fid_floor);
-    std::fprintf(stderr,
-                 "%sepoch %lld/%lld [%s] step %lld/%lld  D %.3f  G %.3f  D(x) %.2f  D(G(z)) %.2f%s  "
-                 "%.0f img/s on %d thread%s  ETA %ld:%02ld%s",
-                 tty_ ? "\r" : "", static_cast<long long>(p.epoch),
-                 static_cast<long long>(p.epochs), bar.c_str(), static_cast<long long>(p.step),
-                 static_cast<long long>(p.total), p.stats.d_loss, p.stats.g_loss, p.stats.d_real,
-                 p.stats.d_fake, fid, p.images_per_s, p.threads, p.threads == 1 ? "" : "s", eta_s / 60,
-                 eta_s % 60, tty_ ? "\033[K" : "\n");
+    std::fprintf(
+        stderr,
+        "%sepoch %lld/%lld [%s] step %lld/%lld  D %.3f  G %.3f  D(x) %.2f  D(G(z)) %.2f%s  "
+        "%.0f img/s on %d thread%s  ETA %ld:%02ld%s",
+        tty_ ? "\r" : "", static_cast<long long>(p.epoch), static_cast<long long>(p.epochs),
+        bar.c_str(), static_cast<long long>(p.step), static_cast<long long>(p.total),
+        p.stats.d_loss, p.stats.g_loss, p.stats.d_real, p.stats.d_fake, fid, p.images_per_s,
+        p.threads, p.threads == 1 ? "" : "s", eta_s / 60, eta_s % 60, tty_ ? "\033[K" : "\n");
     std::fflush(stderr);
     drawn_ = tty_;
   }

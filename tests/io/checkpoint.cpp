@@ -244,9 +244,10 @@ TEST_CASE("A checkpoint's bad metadata is refused in a message of readable lengt
   }
 }
 
-TEST_CASE("The modern recipe resumes exactly too: hinge on a spectral-norm D, DiffAugment "
-          "(its random stream in the checkpoint) and the generator's EMA (its weights too)",
-          "[io][checkpoint][resume]") {
+TEST_CASE(
+    "The modern recipe resumes exactly too: hinge on a spectral-norm D, DiffAugment "
+    "(its random stream in the checkpoint) and the generator's EMA (its weights too)",
+    "[io][checkpoint][resume]") {
   const test_support::TempDir temp("gan_checkpoint_recipe");
   gan::TrainerOptions o;
   o.seed = 5;

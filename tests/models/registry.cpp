@@ -78,7 +78,8 @@ TEST_CASE("Registry: shapes a model cannot make and unknown names are refused wi
   spec.channels = 1;
   spec.width = 0;
   spec.d_output = gan::Output::logits;
-  CHECK_THROWS_WITH(models().make(spec), Catch::Contains("no logits or spectral-norm discriminator"));
+  CHECK_THROWS_WITH(models().make(spec),
+                    Catch::Contains("no logits or spectral-norm discriminator"));
 }
 
 TEST_CASE(

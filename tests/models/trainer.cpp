@@ -217,9 +217,10 @@ TEST_CASE("The hinge loss needs a logits discriminator and smoothing-free target
   REQUIRE_THROWS_WITH(gan::Trainer(g, dl, o), Catch::Contains("no meaning for the hinge loss"));
 }
 
-TEST_CASE("Every loss with DiffAugment, spectral norm and an EMA generator trains: D separates "
-          "real from fake and nothing turns non-finite",
-          "[models][trainer][training]") {
+TEST_CASE(
+    "Every loss with DiffAugment, spectral norm and an EMA generator trains: D separates "
+    "real from fake and nothing turns non-finite",
+    "[models][trainer][training]") {
   const Slice data = bundled(512);
   for (gan::Loss loss : {gan::Loss::bce, gan::Loss::lsgan, gan::Loss::hinge}) {
     gan::manual_seed(4);
@@ -247,9 +248,10 @@ TEST_CASE("Every loss with DiffAugment, spectral norm and an EMA generator train
   }
 }
 
-TEST_CASE("A step whose gradients turn non-finite is refused before its update, naming the "
-          "step and the network",
-          "[models][trainer]") {
+TEST_CASE(
+    "A step whose gradients turn non-finite is refused before its update, naming the "
+    "step and the network",
+    "[models][trainer]") {
   gan::manual_seed(2);
   auto g = gan::nets::mlp28_generator<float>(8);
   auto d = gan::nets::mlp28_discriminator<float>();

@@ -168,7 +168,7 @@ TEST_CASE(
     CHECK(floor > 0);
     CHECK(fid > 3 * floor);
     CHECK(std::stod(rows[r][2]) == std::stod(rows[1][2]));  // one floor for the run's N
-    CHECK(std::stod(rows[r][12]) >= 0);                      // conditional: agreement scored
+    CHECK(std::stod(rows[r][12]) >= 0);                     // conditional: agreement scored
     best = std::min(best, fid);
   }
   const auto f = gan::load_safetensors((out / "checkpoints" / "best.safetensors").string());

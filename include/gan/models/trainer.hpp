@@ -45,8 +45,8 @@
 #include "gan/losses/losses.hpp"
 #include "gan/models/adversarial_loss.hpp"
 #include "gan/models/aggregate.hpp"
-#include "gan/models/hardening.hpp"
 #include "gan/models/data_parallel.hpp"
+#include "gan/models/hardening.hpp"
 #include "gan/models/network.hpp"
 #include "gan/optim/adam.hpp"
 #include "gan/optim/ema.hpp"
@@ -146,19 +146,18 @@ class Trainer {
       for (std::size_t k = 0; k < ds_.size(); ++k) {
         AnyDiscriminator<T>& d = *ds_[k];
         d.zero_grad();
-        const Tensor<T>& on_real = finite(
-            d.forward(hardening_[k].apply(d, augmented(real), labels, options_.loss, true,
-                                          options_.label_smoothing),
-                      labels),
-            k);
+        const Tensor<T>& on_real =
+            finite(d.forward(hardening_[k].apply(d, augmented(real), labels, options_.loss, true,
+                                                 options_.label_smoothing),
+                             labels),
+                   k);
         const double d_real = mean_probability(on_real, d.output());
         double loss = discriminator_loss(options_.loss, d.output(), on_real, true,
                                          options_.label_smoothing, grad_);
         d.backward(grad_);
         const Tensor<T>& on_fake = finite(
-            d.forward(
-                hardening_[k].apply(d, augmented(*fake), labels, options_.loss, false, 0.0),
-                labels),
+            d.forward(hardening_[k].apply(d, augmented(*fake), labels, options_.loss, false, 0.0),
+                      labels),
             k);
         const double d_fake = mean_probability(on_fake, d.output());
         loss += discriminator_loss(options_.loss, d.output(), on_fake, false, 0.0, grad_);
@@ -229,8 +228,10 @@ class Trainer {
     // max, softmean and auto weigh the K losses of this process's share alone, so the
     // processes would combine their gradients differently (and auto's λ would drift apart).
     if (parallel.enabled() && ds_.size() > 1 && options_.aggregate.kind != AggregateKind::mean)
-      throw Error("Trainer: data-parallel training combines K discriminators by the mean only, "
-                  "got aggregate " + options_.aggregate.str());
+      throw Error(
+          "Trainer: data-parallel training combines K discriminators by the mean only, "
+          "got aggregate " +
+          options_.aggregate.str());
     parallel_ = std::move(parallel);
     share_weight_ = parallel_.enabled() ? static_cast<double>(parallel_.count) /
                                               static_cast<double>(parallel_.global_batch)

@@ -45,18 +45,18 @@ class RunEvaluation {
       reason_ = "off (no classifier weights)";
       return;
     }
-    if (spec.channels != 1 || spec.image_size != 28)
-      {
-      reason_ = "skipped: the evaluation classifier reads 1x28x28 grey images, this "
-                        "run makes " + std::to_string(spec.channels) + "x" +
-                        std::to_string(spec.image_size) + "x" + std::to_string(spec.image_size);
+    if (spec.channels != 1 || spec.image_size != 28) {
+      reason_ =
+          "skipped: the evaluation classifier reads 1x28x28 grey images, this "
+          "run makes " +
+          std::to_string(spec.channels) + "x" + std::to_string(spec.image_size) + "x" +
+          std::to_string(spec.image_size);
       return;
     }
     // The reference and the floor pool are disjoint halves of the real set (at most 5000
     // each): a small set scores fewer samples, a tiny one none.
     samples_ = std::min<index_t>(samples_, real.count / 2);
-    if (samples_ < 20)
-      {
+    if (samples_ < 20) {
       reason_ = "skipped: '" + real.source + "' has too few images for a floor";
       return;
     }
@@ -97,9 +97,11 @@ class RunEvaluation {
 
   /// The columns of eval.csv after "step", and a score's values in that order.
   static std::vector<std::string> columns() {
-    return {"fid",       "fid_floor",       "kid",    "kid_floor",    "precision",
-            "precision_floor", "recall",    "recall_floor", "coverage", "class_entropy",
-            "confident_share", "label_agreement", "milliseconds"};
+    return {"fid",           "fid_floor",       "kid",
+            "kid_floor",     "precision",       "precision_floor",
+            "recall",        "recall_floor",    "coverage",
+            "class_entropy", "confident_share", "label_agreement",
+            "milliseconds"};
   }
   static std::map<std::string, double> metrics(const eval::Scores& s) {
     std::map<std::string, double> m = {{"fid", s.fid},

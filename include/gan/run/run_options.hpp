@@ -36,7 +36,7 @@ struct RunOptions {
   std::string loss = "bce";    ///< bce (D gives probabilities) | ns (bce on logits) | lsgan | hinge
   double recon = 0;            ///< weight of MSE(G(z), x) in G's loss
   std::string augment;         ///< DiffAugment policy of D's inputs ("" none)
-  double ema = 0;              ///< decay of the generator's moving average (0: none)
+  double ema = 0.999;          ///< decay of the generator's moving average (0: none)
   bool spectral_norm = false;  ///< spectral norm in D
   int epochs = 20;
   int batch = 64;
@@ -56,7 +56,7 @@ struct RunOptions {
   int sample_every = 200;
   std::string resume;
   // sample quality during training (run_eval.hpp, docs/eval.md)
-  int eval_every = -1;       ///< steps between evaluations; -1: at every grid; 0: never
+  int eval_every = -1;  ///< steps between evaluations; -1: at every grid; 0: never
   index_t eval_samples = 2000;
   std::string eval_weights;  ///< the evaluation classifier's weights; empty: no evaluation
   bool report = true;        ///< write OUT/report.html (io/report.hpp)

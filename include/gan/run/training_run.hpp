@@ -25,8 +25,8 @@
 /// its share of each batch, and process 0 alone writes the files.
 
 #include <chrono>
-#include <cstdlib>
 #include <cstdint>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -58,7 +58,7 @@ struct Progress {
   StepStats stats;
   double images_per_s = 0;  ///< smoothed
   double eta_s = 0;
-  int threads = 0;  ///< of the last step
+  int threads = 0;                ///< of the last step
   double fid = 0, fid_floor = 0;  ///< of the last evaluation (0: none yet)
 };
 
@@ -175,11 +175,11 @@ class TrainingRun {
       }
     }
     if (hooks.message && parallel_.writer())
-      hooks.message(eval_.active() ? "evaluation: " + std::to_string(eval_.samples()) +
-                                         " samples every " + std::to_string(eval_.every()) +
-                                         " steps, real-vs-real FID floor " +
-                                         gan::detail::format_number(eval_.fid_floor())
-                                   : "evaluation: " + eval_.reason());
+      hooks.message(eval_.active()
+                        ? "evaluation: " + std::to_string(eval_.samples()) + " samples every " +
+                              std::to_string(eval_.every()) + " steps, real-vs-real FID floor " +
+                              gan::detail::format_number(eval_.fid_floor())
+                        : "evaluation: " + eval_.reason());
     TrainingReport report(spec_.describe() + " on " + set_.source);
     const std::string report_path = (out / "report.html").string();
     auto write_report = [&](RunStatus status, const std::string& note) {
@@ -220,56 +220,58 @@ class TrainingRun {
       p.fid_floor = last.fid_floor;
       if (best_fid_ < 0 || last.fid < best_fid_) {
         best_fid_ = last.fid;
-        save_checkpoint((out / "checkpoints" / "best.safetensors").string(), *trainer_,
-                        metadata());
+        save_checkpoint((out / "checkpoints" / "best.safetensors").string(), *trainer_, metadata());
       }
     };
     try {
-    while (t.steps() < total) {
-      const std::int64_t step = t.steps();
-      batches_->fill(step, real, labels, share_.first, share_.count);
-      if (!o_.conditional) labels.clear();
-      if (o_.threads == 0) tuner.before_step();
-      const auto t0 = clock::now();
-      p.stats = t.step(real, labels);
-      const double seconds = std::chrono::duration<double>(clock::now() - t0).count();
-      if (o_.threads == 0) tuner.after_step(seconds);
-      p.threads = num_threads();
-      const double rate = static_cast<double>(o_.batch) / seconds;
-      p.images_per_s = p.images_per_s == 0 ? rate : 0.9 * p.images_per_s + 0.1 * rate;
-      p.step = t.steps();
-      p.epoch = step / per_epoch + 1;
-      const double elapsed = std::chrono::duration<double>(clock::now() - started).count();
-      p.eta_s = elapsed / static_cast<double>(p.step - first) * static_cast<double>(total - p.step);
-      const bool evaluated = eval_.due(p.step);
-      if (evaluated) evaluate(p.step);
-      log << p.step << ',' << p.epoch << ',' << p.stats.d_loss << ',' << p.stats.g_loss << ','
-          << p.stats.d_real << ',' << p.stats.d_fake << ',' << p.images_per_s << ',';
-      if (evaluated) log << last.fid << ',' << last.kid;
-      else log << ',';
-      log << '\n';
-      if (o_.report && parallel_.writer())
-        report.add_step({p.step, p.epoch, p.stats.d_loss, p.stats.g_loss, p.stats.d_real,
-                         p.stats.d_fake, p.images_per_s});
-      if (hooks.progress) hooks.progress(p);
-      if (p.step % o_.sample_every == 0) {
-        write_grid(step_name(p.step));
+      while (t.steps() < total) {
+        const std::int64_t step = t.steps();
+        batches_->fill(step, real, labels, share_.first, share_.count);
+        if (!o_.conditional) labels.clear();
+        if (o_.threads == 0) tuner.before_step();
+        const auto t0 = clock::now();
+        p.stats = t.step(real, labels);
+        const double seconds = std::chrono::duration<double>(clock::now() - t0).count();
+        if (o_.threads == 0) tuner.after_step(seconds);
+        p.threads = num_threads();
+        const double rate = static_cast<double>(o_.batch) / seconds;
+        p.images_per_s = p.images_per_s == 0 ? rate : 0.9 * p.images_per_s + 0.1 * rate;
+        p.step = t.steps();
+        p.epoch = step / per_epoch + 1;
+        const double elapsed = std::chrono::duration<double>(clock::now() - started).count();
+        p.eta_s =
+            elapsed / static_cast<double>(p.step - first) * static_cast<double>(total - p.step);
+        const bool evaluated = eval_.due(p.step);
+        if (evaluated) evaluate(p.step);
+        log << p.step << ',' << p.epoch << ',' << p.stats.d_loss << ',' << p.stats.g_loss << ','
+            << p.stats.d_real << ',' << p.stats.d_fake << ',' << p.images_per_s << ',';
+        if (evaluated)
+          log << last.fid << ',' << last.kid;
+        else
+          log << ',';
+        log << '\n';
         if (o_.report && parallel_.writer())
-          report.add_grid_file(p.step, (out / "samples" / step_name(p.step)).string());
-        save(latest);
-        log.flush();
-        write_report(RunStatus::running, "");
+          report.add_step({p.step, p.epoch, p.stats.d_loss, p.stats.g_loss, p.stats.d_real,
+                           p.stats.d_fake, p.images_per_s});
+        if (hooks.progress) hooks.progress(p);
+        if (p.step % o_.sample_every == 0) {
+          write_grid(step_name(p.step));
+          if (o_.report && parallel_.writer())
+            report.add_grid_file(p.step, (out / "samples" / step_name(p.step)).string());
+          save(latest);
+          log.flush();
+          write_report(RunStatus::running, "");
+        }
+        if (hooks.stop_requested && hooks.stop_requested()) {
+          save(latest);
+          log.flush();
+          const std::string note = "interrupted at step " + std::to_string(p.step) + ": saved " +
+                                   latest + " (continue with --resume " + latest + ")";
+          write_report(RunStatus::interrupted, note);
+          if (hooks.message) hooks.message(note);
+          return 130;
+        }
       }
-      if (hooks.stop_requested && hooks.stop_requested()) {
-        save(latest);
-        log.flush();
-        const std::string note = "interrupted at step " + std::to_string(p.step) + ": saved " +
-                                 latest + " (continue with --resume " + latest + ")";
-        write_report(RunStatus::interrupted, note);
-        if (hooks.message) hooks.message(note);
-        return 130;
-      }
-    }
     } catch (const std::exception& e) {
       write_report(RunStatus::failed, e.what());
       throw;
@@ -366,13 +368,13 @@ class TrainingRun {
   models::ModelSpec spec_;
   models::Model model_;
   std::unique_ptr<AnyGenerator<float>> shadow_;  // the EMA generator, when --ema
-  models::Discriminators discriminators_;  // the model's and the other K - 1
+  models::Discriminators discriminators_;        // the model's and the other K - 1
   std::unique_ptr<data::Batcher> batches_;
   std::unique_ptr<Trainer<float>> trainer_;
   RunParallel parallel_;
   BatchShare share_;
-  RunEvaluation eval_;     // process 0's; inactive elsewhere
-  double best_fid_ = -1;   // the lowest FID so far (-1: none yet)
+  RunEvaluation eval_;    // process 0's; inactive elsewhere
+  double best_fid_ = -1;  // the lowest FID so far (-1: none yet)
 };
 
 }  // namespace gan::run
