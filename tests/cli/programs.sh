@@ -165,6 +165,47 @@ else
   fail "Ctrl-C (exit $rc): $(tail -2 "$work/int.err")"
 fi
 
+# A folder of colour images of mixed sizes and formats, one sub-folder per class, trains
+# dcgan32 (conditionally), a corrupt file is skipped with a warning, and gan_sample draws
+# a class by its folder's name.
+/usr/bin/python3 - "$work/sprites" <<'PY'
+import os, struct, sys, zlib
+root = sys.argv[1]
+def png(path, w, h, rgb):
+    raw = b"".join(b"\x00" + bytes(rgb) * w for _ in range(h))
+    chunk = lambda t, d: struct.pack(">I", len(d)) + t + d + struct.pack(">I", zlib.crc32(t + d))
+    data = (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0)) +
+            chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+    open(path, "wb").write(data)
+def bmp(path, w, h, rgb):
+    row = bytes(rgb[::-1]) * w + b"\x00" * ((4 - 3 * w % 4) % 4)
+    pixels = row * h
+    header = b"BM" + struct.pack("<IHHI", 54 + len(pixels), 0, 0, 54)
+    info = struct.pack("<IiiHHIIiiII", 40, w, h, 1, 24, 0, len(pixels), 2835, 2835, 0, 0)
+    open(path, "wb").write(header + info + pixels)
+for c, (name, colour) in enumerate([("red", (220, 30, 30)), ("blue", (30, 30, 220))]):
+    os.makedirs(os.path.join(root, name), exist_ok=True)
+    for i in range(6):
+        size = (24 + 8 * i, 40 - 2 * i)
+        (png if i % 2 else bmp)(os.path.join(root, name, "%d.%s" % (i, "png" if i % 2 else "bmp")),
+                                size[0], size[1], colour)
+open(os.path.join(root, "red", "broken.png"), "wb").write(b"\x89PNG\r\n\x1a\nnot really")
+PY
+if "$train" --data "$work/sprites" --model dcgan32 --width 8 --conditional --epochs 2 --batch 4 \
+     --sample-every 1000 --threads 1 --out "$work/sprites-run" 2>"$work/sprites.err" &&
+   grep -q "12 images of 3x32x32" "$work/sprites.err" && grep -q "broken.png" "$work/sprites.err" &&
+   [[ -f $work/sprites-run/samples/final.png && -f $work/sprites-run/report.html ]] &&
+   "$sample" --checkpoint "$work/sprites-run/checkpoints/final.safetensors" --class blue --n 4 \
+     --out "$work/blue.png" >/dev/null 2>&1 && [[ -f $work/blue.png ]]; then
+  pass "an image folder with class folders trains dcgan32 in colour; --class names a folder"
+else
+  fail "image folder run: $(tail -3 "$work/sprites.err")"
+fi
+expect_error "image folder at a size the model cannot make" "makes 32 or 64" \
+  "$train" --data "$work/sprites" --model dcgan32 --image-size 48 --out "$work/sprites-bad"
+[[ ! -e $work/sprites-bad ]] && pass "nothing written for a refused folder run" ||
+  fail "a refused folder run wrote $work/sprites-bad"
+
 # The README's example runs.
 "$3" >"$work/tiny.txt" 2>&1 && grep -q "step 500" "$work/tiny.txt" && pass "tiny_gan (README example)" || fail "tiny_gan"
 

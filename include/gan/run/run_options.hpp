@@ -223,7 +223,15 @@ inline void validate(const RunOptions& o, const models::Registry& registry) {
     fail("--eval-samples must be in [4, 5000], got " + std::to_string(o.eval_samples));
   if (!(o.ema == 0 || (o.ema > 0 && o.ema < 1)))
     fail("--ema must be 0 (off) or a decay in (0, 1), got " + std::to_string(o.ema));
-  registry.find(o.model);
+  const models::ModelEntry& e = registry.find(o.model);
+  // The shape the options ask for, before any data is read (a folder is decoded at it).
+  if (o.image_size > 0 || o.channels > 0) {
+    models::ModelSpec shape;
+    shape.model = o.model;
+    shape.image_size = o.image_size > 0 ? o.image_size : e.sizes.front();
+    shape.channels = o.channels > 0 ? o.channels : e.channels.front();
+    registry.complete(shape);
+  }
   trainer_options(o).validate();
   if (o.discriminators < 1 || o.discriminators > 16)
     fail("--discriminators must be in [1, 16], got " + std::to_string(o.discriminators));
