@@ -10,7 +10,7 @@
 //   gan_eval --checkpoint out/checkpoints/final.safetensors --n 2000   draws N samples
 // Defaults: the bundled digits (data/mnist) as the real set and
 // data/eval/digit_classifier.safetensors as the classifier; --real and --weights change
-// them (e.g. Fashion-MNIST and data/eval/fashion_classifier.safetensors).
+// them (e.g. Fashion-MNIST and weights trained on it by gan_train_classifier).
 // Bad input (no such file, a folder without PNGs, images of another size, a grid of another
 // layout, a checkpoint of another image shape) prints one line and exits with 2.
 

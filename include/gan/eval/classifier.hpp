@@ -2,8 +2,9 @@
 /// Classifier<T>: the small CNN whose penultimate features the sample-quality metrics
 /// (fid.hpp, kid.hpp, precision_recall.hpp) are computed on, and whose class
 /// probabilities give the class statistics (class_stats.hpp). One architecture serves
-/// MNIST digits and Fashion-MNIST (both 1x28x28, 10 classes); data/eval holds trained
-/// weights for both (data/eval/README.md says how they were made).
+/// MNIST digits and Fashion-MNIST (both 1x28x28, 10 classes); data/eval holds the trained
+/// digit weights (data/eval/README.md says how they were made; gan_train_classifier trains
+/// one for Fashion-MNIST).
 ///
 ///   x: [N, 1, 28, 28] in [0, 1] -> logits: [N, classes]; features(): [N, 128]
 ///   features ("0.*"), as nn.Sequential in PyTorch:
