@@ -201,7 +201,7 @@ if "$train" --data "$work/sprites" --model dcgan32 --width 8 --conditional --epo
 else
   fail "image folder run: $(tail -3 "$work/sprites.err")"
 fi
-expect_error "image folder at a size the model cannot make" "makes 32 or 64" \
+expect_error "image folder at a size the model cannot make" "makes 32 pixel images, not 48" \
   "$train" --data "$work/sprites" --model dcgan32 --image-size 48 --out "$work/sprites-bad"
 [[ ! -e $work/sprites-bad ]] && pass "nothing written for a refused folder run" ||
   fail "a refused folder run wrote $work/sprites-bad"
