@@ -8,22 +8,8 @@ eval_bin=$1 train=$2 train_classifier=$3 work=$4
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 python=/usr/bin/python3
 rm -rf "$work" && mkdir -p "$work"
-failures=0
-pass() { echo "ok   $1"; }
-fail() { echo "FAIL $1"; failures=$((failures + 1)); }
-
-# expect_error NAME PATTERN COMMAND...: exit 2, one stderr line that matches PATTERN.
-expect_error() {
-  local name=$1 pattern=$2; shift 2
-  "$@" >"$work/out.txt" 2>"$work/err.txt"
-  local rc=$? lines
-  lines=$(wc -l <"$work/err.txt")
-  if [[ $rc -eq 2 && $lines -eq 1 ]] && grep -q -- "$pattern" "$work/err.txt"; then
-    pass "$name"
-  else
-    fail "$name (exit $rc, $lines lines): $(cat "$work/err.txt")"
-  fi
-}
+# shellcheck source=harness.sh
+source "$(dirname "$0")/harness.sh"
 
 # expect_ok NAME PATTERN COMMAND...: exit 0 and stdout matching PATTERN.
 expect_ok() {

@@ -7,22 +7,8 @@ set -uo pipefail
 train=$1 sample=$2 work=$4
 attack=$(dirname "$train")/gan_attack
 rm -rf "$work" && mkdir -p "$work"
-failures=0
-pass() { echo "ok   $1"; }
-fail() { echo "FAIL $1"; failures=$((failures + 1)); }
-
-# expect_error NAME PATTERN COMMAND...: exit 2, one stderr line that matches PATTERN.
-expect_error() {
-  local name=$1 pattern=$2; shift 2
-  "$@" >"$work/out.txt" 2>"$work/err.txt"
-  local rc=$? lines
-  lines=$(wc -l <"$work/err.txt")
-  if [[ $rc -eq 2 && $lines -eq 1 ]] && grep -q -- "$pattern" "$work/err.txt"; then
-    pass "$name"
-  else
-    fail "$name (exit $rc, $lines lines): $(cat "$work/err.txt")"
-  fi
-}
+# shellcheck source=harness.sh
+source "$(dirname "$0")/harness.sh"
 
 quick=(--model mlp --epochs 1 --batch 500 --sample-every 10 --threads 1)
 
