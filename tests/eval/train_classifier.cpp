@@ -59,7 +59,8 @@ TEST_CASE("affine_image shifts, rotates and scales with zero fill", "[eval][trai
   }
 }
 
-TEST_CASE("train_classifier learns digits and is deterministic", "[eval][train_classifier]") {
+TEST_CASE("train_classifier learns digits and is deterministic",
+          "[eval][train_classifier][training]") {
   // 1024 digits, 3 epochs: well above chance (10 %) on 500 others; a second run with the
   // same seeds gives the same weights bit for bit.
   const auto train = gan::eval::slice(digits(), 0, 1024);
