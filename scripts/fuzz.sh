@@ -53,13 +53,16 @@ for t in "${targets[@]}"; do
   mkdir -p "$corpus" "$build/artifacts"
   dict=()
   [[ -f "tests/fuzz/$t.dict" ]] && dict=(-dict="tests/fuzz/$t.dict")
+  # libFuzzer exits at once on a corpus folder that does not exist.
+  seeds=()
+  [[ -d "tests/fuzz/corpus/$t" ]] && seeds=("tests/fuzz/corpus/$t")
   echo "== fuzz_$t for $seconds s"
   log="$build/fuzz_$t.log"
   # -rss_limit_mb: every input's memory stays well under 2 GB (the limits of idx.hpp and
   # safetensors.hpp); -timeout: no input takes a second, let alone ten.
   if nice -n "${FUZZ_NICE:-10}" "$build/tests/fuzz/fuzz_$t" -max_total_time="$seconds" -timeout=10 \
        -rss_limit_mb=2048 -print_final_stats=1 "${dict[@]}" \
-       -artifact_prefix="$build/artifacts/$t-" "$corpus" "tests/fuzz/corpus/$t" >"$log" 2>&1; then
+       -artifact_prefix="$build/artifacts/$t-" "$corpus" "${seeds[@]}" >"$log" 2>&1; then
     status=ok
   else
     status=FAILED
