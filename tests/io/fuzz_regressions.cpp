@@ -1,7 +1,8 @@
 // Every input a fuzz target of tests/fuzz found a bug with, kept in tests/fuzz/regressions/
 // as the file the library read, and replayed here through the same public calls with the
 // same expectations: a gan::Error of bounded length, and for checkpoints a trainer left as
-// it was. The name's prefix says which reader gets it: idx-*, safetensors-*, checkpoint-*.
+// it was. The name's prefix says which reader gets it: idx-*, safetensors-*, checkpoint-*,
+// image-* (read_image, grey and RGB, then resize_center_crop to 28).
 // docs/reliability.md lists what each one found; the tests next to each reader's other
 // tests (idx.cpp, safetensors.cpp, checkpoint.cpp) state the same cases by hand.
 
@@ -14,6 +15,7 @@
 #include "fuzz/tiny_model.hpp"
 #include "gan/io/checkpoint.hpp"
 #include "gan/io/idx.hpp"
+#include "gan/io/image.hpp"
 #include "gan/io/safetensors.hpp"
 #include "gan/models/dcgan28.hpp"
 #include "gan/models/trainer.hpp"
@@ -80,9 +82,21 @@ TEST_CASE("every fuzz reproducer is refused with a short gan::Error", "[io][fuzz
     } else if (name.rfind("checkpoint-", 0) == 0) {
       refuses_checkpoint(path, tiny);
       refuses_checkpoint(path, dcgan);
+    } else if (name.rfind("image-", 0) == 0) {
+      for (const int channels : {1, 3}) {
+        gan::ImageOptions options;
+        options.channels = channels;
+        try {  // as fuzz_image: decoded, then resized to a model's size
+          gan::resize_center_crop(gan::read_image(path, options), 28);
+          FAIL("loaded");
+        } catch (const gan::Error& e) {
+          require_short(e.what(), path);
+        }
+      }
     } else {
-      FAIL("unknown reproducer " << name << ": name it idx-*, safetensors-* or checkpoint-*");
+      FAIL("unknown reproducer " << name
+                                 << ": name it idx-*, safetensors-*, checkpoint-* or image-*");
     }
   }
-  REQUIRE(replayed >= 3);
+  REQUIRE(replayed >= 4);
 }

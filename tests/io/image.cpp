@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "gan/core/rng.hpp"
 #include "gan/io/png.hpp"  // its stb_image_write makes our fixtures
 #include "io/image_fixtures.hpp"
 
@@ -192,6 +193,116 @@ TEST_CASE("image: corrupt, truncated and empty data name the image and the reaso
   four.channels = 4;
   CHECK_THROWS_WITH(decode(encode(Format::png, px, 8, 8, 3), four),
                     Catch::Contains("channels must be 1 (grey) or 3 (RGB), got 4"));
+}
+
+TEST_CASE("image: a JPEG whose Huffman table overruns stb's arrays is refused unread", "[io]") {
+  // stb 2.27 writes as many codes as a DHT table's counts add up to into 257 slots
+  // (gan/io/jpeg_guard.hpp); the fuzzer's file is in tests/fuzz/regressions.
+  using gan::detail::jpeg_most_huffman_codes;
+  const std::vector<std::uint8_t> good = flat_jpeg();
+  const int standard = jpeg_most_huffman_codes(good.data(), good.size());
+  CHECK(standard == 162);  // the standard luminance AC table
+  std::size_t dht = 0;
+  while (!(good[dht] == 0xff && good[dht + 1] == 0xc4)) ++dht;
+  std::vector<std::uint8_t> bad = good;
+  bad[dht + 5] = 0xff;  // first table's counts of 1- and 2-bit codes
+  bad[dht + 6] = 0xff;
+  CHECK(jpeg_most_huffman_codes(bad.data(), bad.size()) > 256);
+  CHECK_THROWS_WITH(decode(bad), Catch::Contains("cannot read 'fixture'") &&
+                                     Catch::Contains("Huffman table declares"));
+  // The header is walked segment by segment: FF C4 inside an APP1 segment's payload is no
+  // table (stb skips the segment), and the file still decodes.
+  std::vector<std::uint8_t> fake = {0xff, 0xe1, 0x00, 0x17, 0xff, 0xc4, 0x00, 0x13, 0x00};
+  fake.insert(fake.end(), 16, 0xff);
+  std::vector<std::uint8_t> with_app = good;
+  with_app.insert(with_app.begin() + 2, fake.begin(), fake.end());
+  CHECK(jpeg_most_huffman_codes(with_app.data(), with_app.size()) == standard);
+  CHECK(decode(with_app).width == decode(good).width);
+  // After the first scan every FF C4 counts (progressive JPEGs define tables between scans).
+  std::vector<std::uint8_t> late = good;
+  late.insert(late.end(), fake.begin() + 4, fake.end());
+  CHECK(jpeg_most_huffman_codes(late.data(), late.size()) == 16 * 255);
+  CHECK_THROWS_WITH(decode(late), Catch::Contains("Huffman table declares 4080 codes"));
+}
+
+namespace {
+
+// What resize_center_crop did before it resized only the crop: the whole image through stb,
+// then the centre cut out.
+Image resize_whole_then_crop(const Image& im, int size) {
+  const auto [rh, rw] = gan::resized_shape(im.height, im.width, size);
+  const int c = im.channels, plane = im.height * im.width;
+  std::vector<std::uint8_t> hwc(im.pixels.size()), resized(std::size_t(rh) * rw * c);
+  for (int k = 0; k < c; ++k)
+    for (int p = 0; p < plane; ++p)
+      hwc[std::size_t(p) * c + k] = im.pixels[std::size_t(k) * plane + p];
+  REQUIRE(stbir_resize_uint8_generic(hwc.data(), im.width, im.height, im.width * c, resized.data(),
+                                     rw, rh, rw * c, c, STBIR_ALPHA_CHANNEL_NONE, 0,
+                                     STBIR_EDGE_CLAMP, STBIR_FILTER_TRIANGLE,
+                                     STBIR_COLORSPACE_LINEAR, nullptr));
+  const int top = gan::detail::half_round_even(rh - size);
+  const int left = gan::detail::half_round_even(rw - size);
+  Image out;
+  out.channels = c;
+  out.height = out.width = size;
+  out.pixels.resize(std::size_t(c) * size * size);
+  for (int k = 0; k < c; ++k)
+    for (int y = 0; y < size; ++y)
+      for (int x = 0; x < size; ++x)
+        out.pixels[(std::size_t(k) * size + y) * size + x] =
+            resized[((std::size_t(top) + y) * rw + left + x) * c + k];
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("image: resizing only the crop gives what resizing the whole image gives", "[io]") {
+  gan::Rng rng(11);
+  const std::vector<std::array<int, 2>> shapes = {{40, 31},   {31, 40}, {5, 97},  {97, 5},
+                                                  {200, 150}, {13, 13}, {9, 300}, {28, 75},
+                                                  {301, 29},  {6, 6}};
+  for (const auto& [h, w] : shapes) {
+    for (const int size : {6, 20, 28}) {
+      Image im;
+      im.channels = 3;
+      im.height = h;
+      im.width = w;
+      im.pixels.resize(std::size_t(3) * h * w);
+      for (auto& p : im.pixels) p = static_cast<std::uint8_t>(rng.uniform(0, 256));
+      INFO(h << " x " << w << " to " << size);
+      const Image fast = gan::resize_center_crop(im, size);
+      const Image whole = resize_whole_then_crop(im, size);
+      // stb computes the filter positions in float from other starting points, so a value
+      // may round the other way; a misplaced window would be off by tens on random pixels.
+      int worst = 0;
+      std::size_t differ = 0;
+      for (std::size_t i = 0; i < fast.pixels.size(); ++i) {
+        worst = std::max(worst, std::abs(int(fast.pixels[i]) - int(whole.pixels[i])));
+        differ += fast.pixels[i] != whole.pixels[i];
+      }
+      CHECK(worst <= 1);
+      CHECK(differ * 100 <= fast.pixels.size());
+    }
+  }
+}
+
+TEST_CASE("image: a long thin image costs no more to resize than its crop", "[io]") {
+  // Resized whole, this strip would be 28 x 112,000,000 pixels.
+  Image strip;
+  strip.channels = 3;
+  strip.height = 1;
+  strip.width = 4000000;
+  strip.pixels.assign(std::size_t(3) * 4000000, 7);
+  for (std::size_t x = 2000000 - 20; x < 2000000 + 20; ++x) strip.pixels[x] = 200;  // red, mid
+  const Image small = gan::resize_center_crop(strip, 28);
+  REQUIRE(small.height == 28);
+  REQUIRE(small.width == 28);
+  // Each output column covers 1/28 of a source pixel: the centre 28 columns are the red
+  // source pixel 2,000,000 (or its neighbour), every row alike; green and blue stay flat.
+  for (int y = 0; y < 28; ++y) {
+    CHECK(int(small.at(0, y, 0)) == 200);
+    CHECK(int(small.at(1, y, 5)) == 7);
+  }
 }
 
 TEST_CASE("image: read_image reads files and names them in errors", "[io]") {

@@ -219,8 +219,12 @@ inline ImageSet load_image_folder(const std::string& path, const ImageFolderOpti
         const std::vector<std::uint8_t> bytes = read_image_file(file, options.image.limits);
         gan::detail::decode(bytes.data(), bytes.size(), file, options.image, true, hwc);
       }
-      gan::detail::resize_crop_interleaved(hwc.pixels.data(), hwc.channels, hwc.height, hwc.width,
-                                           options.image_size, set.pixels.data() + i * per);
+      try {
+        gan::detail::resize_crop_interleaved(hwc.pixels.data(), hwc.channels, hwc.height, hwc.width,
+                                             options.image_size, set.pixels.data() + i * per);
+      } catch (const Error& e) {
+        throw Error("image: '" + file + "': " + e.what());
+      }
     } catch (const ImageLimitError& e) {
       outcome[k] = refused;
       message[k] = e.what();
