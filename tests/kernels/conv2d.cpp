@@ -185,7 +185,13 @@ TEST_CASE("Conv2dGeometry computes output sizes, batch chunks and workspace", "[
   REQUIRE(g.W_out == 14);
   REQUIRE(g.col_rows() == 16);
   REQUIRE(g.batch_chunk == 64);  // a whole DCGAN batch is one GEMM
-  REQUIRE(g.workspace_size<float>() == g.gemm_space<float>() + 16 * 64 * 196 + 64 * 64 * 196);
+  // 16 lowered rows: the loops of conv2d_small.hpp, which need the columns and the weight
+  // gradient's scratch, no stage.
+  REQUIRE(g.workspace_size<float>() == g.gemm_space<float>() + 16 * 64 * 196 +
+                                           gan::kernels::small_weights_scratch<float>(64, 16));
+  const Conv2dGeometry wide(64, 64, 14, 14, 128, 4, 2, 1);  // GEMMs: columns and stage
+  REQUIRE(wide.workspace_size<float>() ==
+          wide.gemm_space<float>() + (1024 + 128) * wide.batch_chunk * 49);
 
   const Conv2dGeometry non_square(3, 2, 7, 5, 3, 3, 2, 0);
   REQUIRE(non_square.H_out == 3);

@@ -82,15 +82,18 @@ struct Conv2dGeometry {
   /// conv2d_backward_weights each need (the same for all three) at the current
   /// gan::num_threads(): the GEMM packing space, then the column matrix of one batch chunk,
   /// then the chunk's outputs in [C_out, chunk*H_out*W_out] order when the chunk holds more
-  /// than one sample (at least the scratch of conv2d_small_weights when it is used). A caller that
-  /// raises the thread count must check it again.
+  /// than one sample and the GEMMs run (the loops of conv2d_small.hpp stage nothing: theirs
+  /// is the scratch of conv2d_small_weights). A caller that raises the thread count must
+  /// check it again.
   template <class T>
   index_t workspace_size() const noexcept {
     if (pointwise()) return gemm_space<T>();
     const index_t cols = batch_chunk * out_plane();
-    index_t stage = batch_chunk > 1 ? C_out * cols : 0;
-    if (col_rows() <= conv_detail::small_rows)
-      stage = std::max(stage, small_weights_scratch<T>(C_out, col_rows()));
+    // The loops of conv2d_small.hpp write their outputs in place: their stage is only the
+    // weight gradient's scratch.
+    const index_t stage = col_rows() <= conv_detail::small_rows
+                              ? small_weights_scratch<T>(C_out, col_rows())
+                              : (batch_chunk > 1 ? C_out * cols : 0);
     return gemm_space<T>() + col_rows() * cols + stage;
   }
 
