@@ -33,8 +33,11 @@ struct RunOptions {
   index_t width = 0;       ///< 0: the model's default
   index_t z_dim = 100;
   bool conditional = false;
-  std::string loss = "bce";    ///< bce (D gives probabilities) | ns (bce on logits) | lsgan | hinge
-  double recon = 0;            ///< weight of MSE(G(z), x) in G's loss
+  /// bce (D gives probabilities) | ns (bce on logits) | lsgan | hinge. The default, least
+  /// squares with 1e-4 * MSE(G(z), x), is the design's generator loss; it scored the best
+  /// FID of the recipes measured (docs/training.md). --loss bce --recon 0: the old default.
+  std::string loss = "lsgan";
+  double recon = 1e-4;         ///< weight of MSE(G(z), x) in G's loss
   std::string augment;         ///< DiffAugment policy of D's inputs ("" none)
   double ema = 0.999;          ///< decay of the generator's moving average (0: none)
   bool spectral_norm = false;  ///< spectral norm in D
