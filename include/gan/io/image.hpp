@@ -422,9 +422,9 @@ inline void resize_crop_interleaved(const std::uint8_t* src, int c, int h, int w
               row_bytes);
     return;
   }
-  // The source rows (or columns) [first, last) whose filter taps reach the crop's `count`
-  // outputs from `from` on: the triangle's radius is one source pixel when upscaling and
-  // 1/scale when downscaling, and 3 more pixels keep stb's clamped edge out of the crop.
+  // The source rows (or columns) [first, last) whose filter taps reach the crop's `size`
+  // outputs from output `from` on: the triangle's radius is one source pixel when upscaling
+  // and 1/scale when downscaling, and 3 more pixels keep stb's clamped edge out of the crop.
   const auto window = [size](int in, int resized, int from) {
     const double scale = static_cast<double>(resized) / in;
     const double reach = (scale < 1 ? 1 / scale : 1) + 3;
