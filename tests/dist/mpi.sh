@@ -165,7 +165,9 @@ for _ in $(seq 300); do
   [[ -f $out/log.csv && $(wc -l <"$out/log.csv") -gt 12 ]] && break
   sleep 0.1
 done
-rm -rf "$out/samples" && touch "$out/samples"
+# mv, not rm -rf: the run may write a grid into the folder while rm empties it, and then
+# rm fails with "Directory not empty" and the folder stays (seen in CI).
+mv "$out/samples" "$out/samples.gone" && touch "$out/samples"
 wait $job
 rc=$?
 if [[ $rc -eq 2 ]] && grep -q "gan_train: error (process 0 of 2, ending the job): .*samples" "$out.err" &&
