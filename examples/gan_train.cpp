@@ -75,9 +75,15 @@ int main(int argc, char** argv) {
       "--augment", o.augment,
       "DiffAugment policy of D's inputs, e.g. translation,cutout or color,translation,cutout");
   app.add_option("--ema", o.ema, "decay of the generator's moving average, e.g. 0.999 (0: off)");
-  app.add_flag("--spectral-norm", o.spectral_norm,
-               "spectral norm on D's layers (Miyato et al. 2018)");
+  bool spectral_norm = false;
+  auto* spectral_norm_flag =
+      app.add_flag("--spectral-norm,!--no-spectral-norm", spectral_norm,
+                   "spectral norm on D's layers (Miyato et al. 2018); default: on for a "
+                   "conditional run with a projection D, else off");
   app.add_flag("--conditional", o.conditional, "condition G and D on the class label");
+  app.add_option("--conditioning", o.conditioning,
+                 "how a conditional D takes the class: auto (projection where the model has "
+                 "it) | projection | planes");
   app.add_option("--epochs", o.epochs, "passes over the data");
   app.add_option("--batch", o.batch, "images per step");
   app.add_option("--lr", lr, "Adam learning rate of G and D");
@@ -116,6 +122,7 @@ int main(int argc, char** argv) {
   }
 
   o.report = !no_report;
+  if (spectral_norm_flag->count() > 0) o.spectral_norm = spectral_norm ? 1 : 0;
   std::string resume_note;  // when the checkpoint's job had another number of processes
   try {
     if (app.count("--lr")) {

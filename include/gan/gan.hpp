@@ -29,5 +29,6 @@
 #include "gan/models/generator.hpp"
 #include "gan/models/mlp28.hpp"
 #include "gan/models/network.hpp"
+#include "gan/models/projection_discriminator.hpp"
 #include "gan/models/trainer.hpp"
 #include "gan/optim/optim.hpp"

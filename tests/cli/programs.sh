@@ -36,6 +36,10 @@ expect_error "data of another shape than the model's" "but model dcgan32 makes 1
 expect_error "width of a fixed-width model" "fixed width" "$train" "${quick[@]}" --width 32 --out "$work/a"
 expect_error "attacks that do not fit K" "--d-attacks lists 2 attacks for 3 discriminators" \
   "$train" "${quick[@]}" --discriminators 3 --d-attacks none,fgsm:0.1 --out "$work/a"
+expect_error "unknown conditioning" "unknown --conditioning 'onehot'" \
+  "$train" "${quick[@]}" --conditional --conditioning onehot --out "$work/a"
+expect_error "projection on a model without one" "model mlp has no projection discriminator" \
+  "$train" "${quick[@]}" --conditional --conditioning projection --out "$work/a"
 expect_error "unknown aggregate" "unknown aggregate 'median'" "$train" "${quick[@]}" --aggregate median --out "$work/a"
 expect_error "unknown attack" "unknown attack 'cw:1'" "$train" "${quick[@]}" --d-attacks cw:1 --out "$work/a"
 expect_error "unknown variant" "unknown discriminator variant 'big'" \

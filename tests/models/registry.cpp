@@ -80,6 +80,27 @@ TEST_CASE("Registry: shapes a model cannot make and unknown names are refused wi
   spec.d_output = gan::Output::logits;
   CHECK_THROWS_WITH(models().make(spec),
                     Catch::Contains("no logits or spectral-norm discriminator"));
+  spec.d_output = gan::Output::probability;
+  spec.projection = true;
+  CHECK_THROWS_WITH(models().make(spec), Catch::Contains("for conditional models"));
+  spec.classes = 10;
+  CHECK_THROWS_WITH(models().make(spec),
+                    Catch::Contains("model mlp has no projection discriminator: use dcgan28-bn or "
+                                    "dcgan28, or --conditioning planes"));
+}
+
+TEST_CASE("Registry: a conditional dcgan28 with projection builds and names its embedding",
+          "[models][registry][projection]") {
+  ModelSpec spec;
+  spec.classes = 10;
+  spec.projection = true;
+  for (bool sn : {false, true}) {
+    spec.spectral_norm = sn;
+    gan::models::Model m = models().make(spec);
+    REQUIRE(m.discriminator->parameters().back().name == "embed.weight");
+    gan::Tensor<float> images({2, 1, 28, 28});
+    REQUIRE(m.discriminator->forward(images, {4, 9}).shape() == gan::Shape{2, 1});
+  }
 }
 
 TEST_CASE(
@@ -98,6 +119,14 @@ TEST_CASE(
   CHECK(meta.at("gan.image_shape") == "3x64x64");
   const ModelSpec back = gan::models::spec_from_identity(meta, "ckpt");
   CHECK(gan::models::identity(back) == meta);
+  ModelSpec projected = spec;
+  projected.projection = true;
+  auto projected_meta = gan::models::identity(projected);
+  CHECK(projected_meta.at("gan.conditioning") == "projection");
+  CHECK(gan::models::spec_from_identity(projected_meta, "ckpt").projection);
+  projected_meta["gan.conditioning"] = "planez";
+  CHECK_THROWS_WITH(gan::models::spec_from_identity(projected_meta, "ckpt"),
+                    Catch::Contains("gan.conditioning is 'planez', expected planes or projection"));
 
   // A checkpoint of mnist_gan, before image shapes and widths were recorded.
   const ModelSpec old = gan::models::spec_from_identity(
@@ -105,6 +134,7 @@ TEST_CASE(
   CHECK(old.image_size == 28);
   CHECK(old.channels == 1);
   CHECK(old.d_output == gan::Output::probability);
+  CHECK_FALSE(old.projection);
 
   meta["gan.z_dim"] = "1e30";
   CHECK_THROWS_WITH(

@@ -1,5 +1,6 @@
 #include "gan/run/training_run.hpp"
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
@@ -119,6 +120,52 @@ TEST_CASE(
   unlabelled.class_names.clear();
   CHECK_THROWS_WITH(gan::run::TrainingRun(other, registry, std::move(unlabelled)),
                     Catch::Contains("--conditional needs labels"));
+}
+
+TEST_CASE(
+    "TrainingRun: --conditioning auto takes the projection discriminator (spectrally "
+    "normalised) where the model has one, planes elsewhere, and the checkpoint keeps the choice",
+    "[run][projection]") {
+  const auto& registry = gan::models::builtin_models();
+  for (const std::string model : {"dcgan28-bn", "mlp"}) {
+    const fs::path out = fresh_dir("conditioning-" + model);
+    gan::run::RunOptions o = quick(out);
+    o.model = model;
+    o.epochs = 1;
+    {
+      gan::run::TrainingRun run(o, registry, digits(80));
+      REQUIRE(run.train() == 0);
+    }
+    const std::string chosen = model == "mlp" ? "planes" : "projection";
+    const auto f = gan::load_safetensors((out / "checkpoints" / "final.safetensors").string());
+    CHECK(f.metadata().at("gan.conditioning") == chosen);
+    CHECK(f.metadata().at("gan.spectral_norm") == (chosen == "projection" ? "1" : "0"));
+    CHECK(f.metadata().at("gan.run").find("\"conditioning\":\"" + chosen + "\"") !=
+          std::string::npos);
+    const auto& names = f.names();
+    const bool embedded =
+        std::find(names.begin(), names.end(), "discriminator.embed.weight") != names.end();
+    CHECK(embedded == (chosen == "projection"));
+  }
+  {  // spectral norm switched off explicitly stays off
+    const fs::path out = fresh_dir("conditioning-no-sn");
+    gan::run::RunOptions o = quick(out);
+    o.model = "dcgan28";
+    o.epochs = 1;
+    o.spectral_norm = 0;
+    gan::run::TrainingRun run(o, registry, digits(80));
+    REQUIRE(run.train() == 0);
+    const auto f = gan::load_safetensors((out / "checkpoints" / "final.safetensors").string());
+    CHECK(f.metadata().at("gan.conditioning") == "projection");
+    CHECK(f.metadata().at("gan.spectral_norm") == "0");
+  }
+  gan::run::RunOptions o = quick(fresh_dir("conditioning-bad"));
+  o.conditioning = "projection";
+  CHECK_THROWS_WITH(gan::run::TrainingRun(o, registry, digits(80)),
+                    Catch::Contains("model mlp has no projection discriminator"));
+  o.conditioning = "embedding";
+  CHECK_THROWS_WITH(gan::run::TrainingRun(o, registry, digits(80)),
+                    Catch::Contains("unknown --conditioning 'embedding'"));
 }
 
 namespace {

@@ -14,6 +14,9 @@
 /// generator (DCGAN's recipe); it trains faster, see docs/training.md.
 /// dcgan28_sn_discriminator is the discriminator with every Conv2d and the Dense wrapped
 /// in SpectralNorm (Miyato et al. 2018), parameter names "0.weight_orig", ....
+/// dcgan28_projection_discriminator is the conditional discriminator that takes the class
+/// by projection (projection_discriminator.hpp): the same layers on the image alone, body
+/// "0.0" ... "0.4" (the Flatten), head "1" (the Dense), and "embed.weight" [classes, 6272].
 
 #include "gan/layers/batch_norm2d.hpp"
 #include "gan/layers/conv2d.hpp"
@@ -27,6 +30,7 @@
 #include "gan/layers/spectral_norm.hpp"
 #include "gan/models/discriminator.hpp"
 #include "gan/models/generator.hpp"
+#include "gan/models/projection_discriminator.hpp"
 
 namespace gan::nets {
 
@@ -87,6 +91,25 @@ auto dcgan28_sn_discriminator(index_t classes = 0) {
 template <class T>
 auto dcgan28_sn_logits_discriminator(index_t classes = 0) {
   return Discriminator(dcgan28_sn_body<T>(classes), classes, Output::logits);
+}
+
+/// The conditional D by projection, plain or with spectral norm on every Conv2d and the Dense.
+template <class T>
+auto dcgan28_projection_discriminator(index_t classes, Output output = Output::probability) {
+  return ProjectionDiscriminator(
+      Sequential{Sequential{Conv2d<T>(1, 64, 4, 2, 1), LeakyReLU<T>(T(0.2)),
+                            Conv2d<T>(64, 128, 4, 2, 1), LeakyReLU<T>(T(0.2)), Flatten<T>()},
+                 Dense<T>(128 * 7 * 7, 1)},
+      classes, output);
+}
+template <class T>
+auto dcgan28_sn_projection_discriminator(index_t classes, Output output = Output::probability) {
+  return ProjectionDiscriminator(
+      Sequential{Sequential{spectral_norm(Conv2d<T>(1, 64, 4, 2, 1)), LeakyReLU<T>(T(0.2)),
+                            spectral_norm(Conv2d<T>(64, 128, 4, 2, 1)), LeakyReLU<T>(T(0.2)),
+                            Flatten<T>()},
+                 spectral_norm(Dense<T>(128 * 7 * 7, 1))},
+      classes, output);
 }
 
 }  // namespace gan::nets

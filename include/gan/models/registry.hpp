@@ -13,9 +13,10 @@
 ///
 /// Identity keys, as strings in a checkpoint's metadata: gan.model, gan.image_shape
 /// ("CxHxW"), gan.classes, gan.z_dim, gan.width, gan.d_output ("probability" | "logits"),
-/// gan.spectral_norm ("0" | "1"). Checkpoints written before gan.image_shape, gan.width,
-/// gan.d_output and gan.spectral_norm existed are 28x28 grey models with probability outputs
-/// and no spectral norm, which is what their absence reads as.
+/// gan.spectral_norm ("0" | "1"), gan.conditioning ("planes" | "projection"). Checkpoints
+/// written before gan.image_shape, gan.width, gan.d_output, gan.spectral_norm and
+/// gan.conditioning existed are 28x28 grey models with probability outputs, no spectral
+/// norm and label planes, which is what their absence reads as.
 /// Every value is parsed with its range checked: a bad one is a gan::Error naming the key.
 
 #include <cstdint>
@@ -43,7 +44,10 @@ struct ModelSpec {
   index_t width = 0;  ///< feature maps of the first/last layer (PyTorch's ngf/ndf); 0: default
   Output d_output = Output::probability;  ///< D ends in Sigmoid, or gives logits
   bool spectral_norm = false;             ///< D's weights spectrally normalised
-  std::uint64_t seed = 0;                 ///< of the initial weights
+  /// A conditional D takes the class by projection (projection_discriminator.hpp), not as
+  /// input planes; models whose entry says so.
+  bool projection = false;
+  std::uint64_t seed = 0;  ///< of the initial weights
 
   /// "dcgan32 3x32x32, width 64, 10 classes"
   std::string describe() const {
@@ -52,6 +56,7 @@ struct ModelSpec {
     if (width > 0) s += ", width " + std::to_string(width);
     if (classes > 0) s += ", " + std::to_string(classes) + " classes";
     if (spectral_norm) s += ", spectral norm in D";
+    if (projection) s += ", projection D";
     return s;
   }
 };
@@ -77,6 +82,7 @@ struct ModelEntry {
   std::function<std::unique_ptr<AnyGenerator<float>>(const ModelSpec&)> generator;
   /// Builds a discriminator, likewise.
   std::function<std::unique_ptr<AnyDiscriminator<float>>(const ModelSpec&)> discriminator;
+  bool projection = false;  ///< has a projection discriminator for conditional specs
 };
 
 namespace detail {
@@ -136,6 +142,11 @@ class Registry {
     if (spec.z_dim < 1 || spec.z_dim > 4096)
       throw Error("model " + e.name + ": z_dim must be in [1, 4096], got " +
                   std::to_string(spec.z_dim));
+    if (spec.projection && spec.classes == 0)
+      throw Error("a projection discriminator is for conditional models (--conditional)");
+    if (spec.projection && !e.projection)
+      throw Error("model " + e.name + " has no projection discriminator: use " + projected() +
+                  ", or --conditioning planes");
     if (e.default_width == 0) {
       if (spec.width != 0)
         throw Error("model " + e.name + " has a fixed width; --width is for " + widened());
@@ -177,6 +188,13 @@ class Registry {
     return s.empty() ? "no model" : s;
   }
 
+  std::string projected() const {
+    std::string s;
+    for (const auto& e : entries_)
+      if (e.projection) s += (s.empty() ? "" : " or ") + e.name;
+    return s.empty() ? "no model" : s;
+  }
+
   std::vector<ModelEntry> entries_;
 };
 
@@ -191,7 +209,8 @@ inline std::map<std::string, std::string> identity(const ModelSpec& s) {
           {"gan.z_dim", std::to_string(s.z_dim)},
           {"gan.width", std::to_string(s.width)},
           {"gan.d_output", to_string(s.d_output)},
-          {"gan.spectral_norm", s.spectral_norm ? "1" : "0"}};
+          {"gan.spectral_norm", s.spectral_norm ? "1" : "0"},
+          {"gan.conditioning", s.projection ? "projection" : "planes"}};
 }
 
 /// A whole decimal number in [lo, hi], or gan::Error naming `what`.
@@ -247,6 +266,13 @@ inline ModelSpec spec_from_identity(const std::map<std::string, std::string>& m,
     s.d_output = o == "logits" ? Output::logits : Output::probability;
   }
   if (m.count("gan.spectral_norm")) s.spectral_norm = number("gan.spectral_norm", 0, 1) == 1;
+  if (m.count("gan.conditioning")) {
+    const std::string& c = get("gan.conditioning");
+    if (c != "planes" && c != "projection")
+      throw Error(where + ": gan.conditioning is '" + c.substr(0, 32) +
+                  "', expected planes or projection");
+    s.projection = c == "projection";
+  }
   return s;
 }
 

@@ -5,7 +5,8 @@
 ///          built beside the generator (so K = 1 is the model as it always was), the k-th
 ///          (k >= 1) a copy initialised from spec.seed + k (Registry::make_discriminator)
 ///   half   the image downsampled 2x by AvgPool2d(2), then a small convolutional net
-///          (half_discriminator.hpp), initialised as DCGAN's from spec.seed + k
+///          (half_discriminator.hpp), initialised as DCGAN's from spec.seed + k; a
+///          conditional one takes the class as input planes, whatever spec.projection says
 ///   sn     the registry model's discriminator with spectral normalisation on every
 ///          Conv2d and Dense (spec.spectral_norm; models whose registry entry has an SN
 ///          form), initialised from spec.seed + k; with --spectral-norm, model is this too

@@ -25,6 +25,12 @@ inline void add_28_models(Registry& r) {
   using nets::dcgan28_discriminator;
   using nets::dcgan28_logits_discriminator;
   auto dcgan_d = [](const ModelSpec& s) -> std::unique_ptr<AnyDiscriminator<float>> {
+    if (s.projection && s.spectral_norm)
+      return erase_discriminator(detail::dcgan_initialised(
+          nets::dcgan28_sn_projection_discriminator<float>(s.classes, s.d_output)));
+    if (s.projection)
+      return erase_discriminator(detail::dcgan_initialised(
+          nets::dcgan28_projection_discriminator<float>(s.classes, s.d_output)));
     if (s.spectral_norm && s.d_output == Output::logits)
       return erase_discriminator(
           detail::dcgan_initialised(nets::dcgan28_sn_logits_discriminator<float>(s.classes)));
@@ -46,7 +52,8 @@ inline void add_28_models(Registry& r) {
            return erase_generator(
                detail::dcgan_initialised(nets::dcgan28_bn_generator<float>(s.z_dim, s.classes)));
          },
-         dcgan_d});
+         dcgan_d,
+         true});
   r.add({"dcgan28",
          "DCGAN-28, the benchmark reference net (28x28 grey)",
          {28},
@@ -57,7 +64,8 @@ inline void add_28_models(Registry& r) {
            return erase_generator(
                detail::dcgan_initialised(nets::dcgan28_generator<float>(s.z_dim, s.classes)));
          },
-         dcgan_d});
+         dcgan_d,
+         true});
   r.add({"mlp",
          "fully connected GAN, for quick runs (28x28 grey)",
          {28},

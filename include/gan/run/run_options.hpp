@@ -37,10 +37,16 @@ struct RunOptions {
   /// squares with 1e-4 * MSE(G(z), x), is the design's generator loss; it scored the best
   /// FID of the recipes measured (docs/training.md). --loss bce --recon 0: the old default.
   std::string loss = "lsgan";
-  double recon = 1e-4;         ///< weight of MSE(G(z), x) in G's loss
-  std::string augment;         ///< DiffAugment policy of D's inputs ("" none)
-  double ema = 0.999;          ///< decay of the generator's moving average (0: none)
-  bool spectral_norm = false;  ///< spectral norm in D
+  double recon = 1e-4;  ///< weight of MSE(G(z), x) in G's loss
+  std::string augment;  ///< DiffAugment policy of D's inputs ("" none)
+  double ema = 0.999;   ///< decay of the generator's moving average (0: none)
+  /// Spectral norm in D: 1 on, 0 off, -1 (auto) on where D is a projection discriminator,
+  /// the best conditional recipe measured (docs/training.md), else off. A run saves the choice.
+  int spectral_norm = -1;
+  /// How a conditional D takes the class: projection (Miyato & Koyama 2018; the dcgan28
+  /// models) | planes (constant input planes, Mirza & Osindero 2014) | auto: projection
+  /// where the model has it, else planes. A run saves what auto chose.
+  std::string conditioning = "auto";
   int epochs = 20;
   int batch = 64;
   double lr_g = 2e-4, lr_d = 2e-4;
@@ -77,7 +83,8 @@ inline nlohmann::json to_json(const RunOptions& o) {
           {"recon", o.recon},
           {"augment", o.augment},
           {"ema", o.ema},
-          {"spectral_norm", o.spectral_norm},
+          {"spectral_norm", o.spectral_norm == 1},
+          {"conditioning", o.conditioning},
           {"epochs", o.epochs},
           {"batch", o.batch},
           {"lr_g", o.lr_g},
@@ -161,7 +168,9 @@ inline void adopt_saved(RunOptions& o, const std::string& run_json, const std::s
     // Absent from checkpoints written before the modern recipe: off.
     o.augment = j.contains("augment") ? j.at("augment").get<std::string>() : "";
     o.ema = j.contains("ema") ? json_number(j, "ema", 0, 1) : 0.0;
-    o.spectral_norm = j.contains("spectral_norm") ? j.at("spectral_norm").get<bool>() : false;
+    o.spectral_norm = j.contains("spectral_norm") && j.at("spectral_norm").get<bool>() ? 1 : 0;
+    o.conditioning =
+        j.contains("conditioning") ? j.at("conditioning").get<std::string>() : "planes";
     o.image_size = j.contains("image_size") ? json_integer(j, "image_size", 0, 4096) : 28;
     o.channels = j.contains("channels") ? json_integer(j, "channels", 0, 4) : 1;
     o.width = j.contains("width") ? json_integer(j, "width", 0, 1024) : 0;
@@ -227,6 +236,9 @@ inline void validate(const RunOptions& o, const models::Registry& registry) {
   if (!(o.ema == 0 || (o.ema > 0 && o.ema < 1)))
     fail("--ema must be 0 (off) or a decay in (0, 1), got " + std::to_string(o.ema));
   const models::ModelEntry& e = registry.find(o.model);
+  if (o.conditioning != "auto" && o.conditioning != "planes" && o.conditioning != "projection")
+    fail("unknown --conditioning '" + o.conditioning.substr(0, 40) +
+         "': expected auto, planes or projection");
   // The shape the options ask for, before any data is read (a folder is decoded at it).
   if (o.image_size > 0 || o.channels > 0) {
     models::ModelSpec shape;

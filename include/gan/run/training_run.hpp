@@ -80,7 +80,9 @@ inline models::ModelSpec model_spec(const RunOptions& o, const data::ImageSet& s
   s.z_dim = o.z_dim;
   s.width = o.width;
   s.d_output = discriminator_output(o.loss);
-  s.spectral_norm = o.spectral_norm;
+  s.projection = o.conditional &&
+                 (o.conditioning == "projection" || (o.conditioning == "auto" && e.projection));
+  s.spectral_norm = o.spectral_norm == 1 || (o.spectral_norm == -1 && s.projection);
   s.seed = o.seed;
   s = registry.complete(s);
   if (set.channels != s.channels || set.height != s.image_size || set.width != s.image_size)
@@ -106,6 +108,8 @@ class TrainingRun {
     spec_ = model_spec(o_, set_, registry);
     model_ = registry.make(spec_);
     spec_ = model_.spec;
+    if (o_.conditioning == "auto") o_.conditioning = spec_.projection ? "projection" : "planes";
+    if (o_.spectral_norm == -1) o_.spectral_norm = spec_.spectral_norm ? 1 : 0;
     batches_ = std::make_unique<data::Batcher>(set_, o_.batch, o_.seed, model_.range);
     discriminators_ =
         models::make_discriminators(registry, spec_, static_cast<std::size_t>(o_.discriminators),
