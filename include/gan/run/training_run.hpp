@@ -339,10 +339,13 @@ class TrainingRun {
     const models::ModelSpec saved = models::spec_from_identity(f.metadata(), path);
     const auto ours = models::identity(spec_);
     const auto theirs = models::identity(saved);
-    for (const auto& [key, value] : ours)
+    auto refuse_other = [&](const std::string& key, const std::string& value) {
       if (theirs.at(key) != value)
         throw Error("checkpoint '" + path + "': its " + key + " is " + theirs.at(key) +
                     ", this run's is " + value);
+    };
+    refuse_other("gan.model", ours.at("gan.model"));  // the model first: it explains the rest
+    for (const auto& [key, value] : ours) refuse_other(key, value);
     batches_->order().check(f.metadata(), "checkpoint '" + path + "'");
     gan::detail::check_format(f);
     trainer_->check_state_metadata(f.metadata());
