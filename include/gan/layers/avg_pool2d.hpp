@@ -44,8 +44,7 @@ class AvgPool2d : public LayerBase<T> {
 
   const Tensor<T>& backward(const Tensor<T>& dy) {
     if (in_shape_.rank() != 4 || dy.shape() != y_.shape())
-      throw Error(name() + ": backward expects dy " + y_.shape().str() + " after a forward, got " +
-                  dy.shape().str());
+      throw backward_error(name(), y_.shape(), dy.shape());
     dx_.resize(in_shape_);
     kernels::avg_pool2d_backward(in_shape_[0] * in_shape_[1], in_shape_[2], in_shape_[3], kernel_,
                                  stride_, dy.data(), dx_.data());

@@ -73,9 +73,7 @@ class BatchNorm2d : public LayerBase<T> {
   }
 
   const Tensor<T>& backward(const Tensor<T>& dy) {
-    if (!x_ || dy.shape() != y_.shape())
-      throw Error(name() + ": backward expects dy " + y_.shape().str() + " after a forward, got " +
-                  dy.shape().str());
+    if (!x_ || dy.shape() != y_.shape()) throw backward_error(name(), y_.shape(), dy.shape());
     dx_.resize(dy.shape());
     const bool grads = this->requires_grad();
     kernels::batch_norm_backward(dy.dim(0), channels_, dy.dim(2) * dy.dim(3), x_->data(), dy.data(),

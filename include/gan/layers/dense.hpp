@@ -53,9 +53,7 @@ class Dense : public LayerBase<T> {
   }
 
   const Tensor<T>& backward(const Tensor<T>& dy) {
-    if (!x_ || dy.shape() != y_.shape())
-      throw Error(name() + ": backward expects dy " + y_.shape().str() + " after a forward, got " +
-                  dy.shape().str());
+    if (!x_ || dy.shape() != y_.shape()) throw backward_error(name(), y_.shape(), dy.shape());
     const index_t n = dy.dim(0);
     dx_.resize(x_->shape());
     reserve_workspace(n);

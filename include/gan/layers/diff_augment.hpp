@@ -195,9 +195,7 @@ class DiffAugment {
 
   /// dL/dx for dy = dL/dy through the last draw: the transposed maps in reverse order.
   const Tensor<T>& backward(const Tensor<T>& dy) {
-    if (!applied_ || dy.shape() != d_.shape)
-      throw Error(name() + ": backward expects dy " + d_.shape.str() + " after a forward, got " +
-                  dy.shape().str());
+    if (!applied_ || dy.shape() != d_.shape) throw backward_error(name(), d_.shape, dy.shape());
     const index_t n = dy.dim(0), c = dy.dim(1), h = dy.dim(2), w = dy.dim(3);
     dx_.resize(dy.shape());
     tmp_.resize(dy.shape());

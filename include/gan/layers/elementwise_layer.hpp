@@ -34,9 +34,7 @@ class Elementwise : public LayerBase<T> {
   }
 
   const Tensor<T>& backward(const Tensor<T>& dy) {
-    if (!x_ || dy.shape() != y_.shape())
-      throw Error(name() + ": backward expects dy " + y_.shape().str() + " after a forward, got " +
-                  dy.shape().str());
+    if (!x_ || dy.shape() != y_.shape()) throw backward_error(name(), y_.shape(), dy.shape());
     dx_.resize(dy.shape());
     op_.backward(dy.size(), Op::from_output ? y_.data() : x_->data(), dy.data(), dx_.data());
     return dx_;

@@ -68,6 +68,14 @@ inline Error input_error(const std::string& layer, const std::string& expected, 
   return Error(layer + ": expected input " + expected + ", got " + got.str());
 }
 
+/// The error for a backward without a forward or with a dy of the wrong shape:
+/// "<layer>: backward expects dy <expected> after a forward, got <shape>"; thrown as
+/// input_error is, so a checked backward stays allocation-free.
+inline Error backward_error(const std::string& layer, const Shape& expected, const Shape& got) {
+  return Error(layer + ": backward expects dy " + expected.str() + " after a forward, got " +
+               got.str());
+}
+
 namespace detail {
 template <class L, class = void>
 struct is_layer : std::false_type {};

@@ -181,18 +181,19 @@ class Registry {
   }
 
  private:
-  std::string widened() const {
+  /// The names of the entries that `has` holds for, joined by sep; "no model" if none.
+  template <class Pred>
+  std::string names_where(Pred has, const char* sep) const {
     std::string s;
     for (const auto& e : entries_)
-      if (e.default_width != 0) s += (s.empty() ? "" : ", ") + e.name;
+      if (has(e)) s += (s.empty() ? "" : sep) + e.name;
     return s.empty() ? "no model" : s;
   }
-
+  std::string widened() const {
+    return names_where([](const ModelEntry& e) { return e.default_width != 0; }, ", ");
+  }
   std::string projected() const {
-    std::string s;
-    for (const auto& e : entries_)
-      if (e.projection) s += (s.empty() ? "" : " or ") + e.name;
-    return s.empty() ? "no model" : s;
+    return names_where([](const ModelEntry& e) { return e.projection; }, " or ");
   }
 
   std::vector<ModelEntry> entries_;
