@@ -6,13 +6,15 @@
 ///   does: U(-1/sqrt(in), 1/sqrt(in)), weight first, then bias, from gan::default_rng().
 ///   backward(dy): dx = dy W (overwritten), dW += dy^T x, db += sum_n dy (added).
 /// forward keeps a pointer to x until backward (x must stay alive, as in Sequential).
-/// The three products run on the packed GEMM with a workspace the layer owns, grown only
-/// when the batch or the thread count grows, so a steady-state step allocates nothing.
+/// The three products run on the packed GEMM in the thread's scratch shared by all layers
+/// (core/scratch.hpp), grown only when a larger need comes, so a steady-state step
+/// allocates nothing.
 
 #include <algorithm>
 #include <string>
 #include <vector>
 
+#include "gan/core/scratch.hpp"
 #include "gan/kernels/elementwise.hpp"
 #include "gan/kernels/gemm.hpp"
 #include "gan/layers/init.hpp"
@@ -45,9 +47,8 @@ class Dense : public LayerBase<T> {
     y_.resize(output_shape(x.shape()));
     x_ = &x;
     const index_t n = x.dim(0);
-    reserve_workspace(n);
     kernels::gemm(false, true, n, out_, in_, T(1), x.data(), in_, weight_.data(), in_, T(0),
-                  y_.data(), out_, workspace_.data());
+                  y_.data(), out_, scratch(n));
     if (has_bias_) kernels::add_row_bias(n, out_, bias_.data(), y_.data());
     return y_;
   }
@@ -56,12 +57,12 @@ class Dense : public LayerBase<T> {
     if (!x_ || dy.shape() != y_.shape()) throw backward_error(name(), y_.shape(), dy.shape());
     const index_t n = dy.dim(0);
     dx_.resize(x_->shape());
-    reserve_workspace(n);
+    T* ws = scratch(n);
     kernels::gemm(false, false, n, in_, out_, T(1), dy.data(), out_, weight_.data(), in_, T(0),
-                  dx_.data(), in_, workspace_.data());
+                  dx_.data(), in_, ws);
     if (this->requires_grad()) {
       kernels::gemm(true, false, out_, in_, n, T(1), dy.data(), out_, x_->data(), in_, T(1),
-                    weight_grad_.data(), in_, workspace_.data());
+                    weight_grad_.data(), in_, ws);
       if (has_bias_) kernels::add_column_sums(n, out_, dy.data(), bias_grad_.data());
     }
     return dx_;
@@ -87,17 +88,17 @@ class Dense : public LayerBase<T> {
   index_t out_features() const noexcept { return out_; }
 
  private:
-  // Room for the largest of the three products at the current thread count.
-  void reserve_workspace(index_t n) {
-    const index_t need = std::max({kernels::gemm_workspace_size<T>(n, out_, in_),
-                                   kernels::gemm_workspace_size<T>(n, in_, out_),
-                                   kernels::gemm_workspace_size<T>(out_, in_, n)});
-    if (workspace_.size() < need) workspace_.resize({need});
+  // The thread's scratch (core/scratch.hpp), room for the largest of the three products at
+  // the current thread count.
+  T* scratch(index_t n) const {
+    return detail::scratch<T>(std::max({kernels::gemm_workspace_size<T>(n, out_, in_),
+                                        kernels::gemm_workspace_size<T>(n, in_, out_),
+                                        kernels::gemm_workspace_size<T>(out_, in_, n)}));
   }
 
   index_t in_, out_;
   bool has_bias_;
-  Tensor<T> weight_, bias_, weight_grad_, bias_grad_, y_, dx_, workspace_;
+  Tensor<T> weight_, bias_, weight_grad_, bias_grad_, y_, dx_;
   const Tensor<T>* x_ = nullptr;
 };
 
