@@ -48,6 +48,38 @@ TEST_CASE("Tensor::reshape refuses a different element count", "[core][tensor]")
   REQUIRE_THROWS_WITH(t.reshape({5}), Catch::Contains("[3, 4]") && Catch::Contains("[5]"));
 }
 
+TEST_CASE("Tensor::view shows another tensor's elements and never owns them", "[core][tensor]") {
+  gan::Tensor<float> base({2, 6});
+  for (gan::index_t i = 0; i < base.size(); ++i) base[i] = static_cast<float>(i);
+  {
+    gan::Tensor<float> v = gan::Tensor<float>::view(base, {2, 3, 2});
+    REQUIRE(v.is_view());
+    REQUIRE_FALSE(base.is_view());
+    REQUIRE(v.data() == base.data());
+    REQUIRE(v.shape() == gan::Shape{2, 3, 2});
+    REQUIRE(v[11] == 11.0f);
+    base[11] = -1.0f;
+    REQUIRE(v[11] == -1.0f);  // the same memory
+
+    // A copy owns its elements; the view is untouched by it.
+    gan::Tensor<float> copy = v;
+    REQUIRE_FALSE(copy.is_view());
+    REQUIRE(copy.data() != base.data());
+    copy[0] = 42.0f;
+    REQUIRE(base[0] == 0.0f);
+
+    // Moving a view moves the view; growing one detaches it into storage of its own.
+    gan::Tensor<float> moved = std::move(v);
+    REQUIRE((moved.is_view() && moved.data() == base.data()));
+    moved.resize({4, 6});
+    REQUIRE_FALSE(moved.is_view());
+    REQUIRE(moved.data() != base.data());
+  }  // destroying the views frees nothing of base's (AddressSanitizer would see a double free)
+  REQUIRE(base[11] == -1.0f);
+  REQUIRE_THROWS_WITH(gan::Tensor<float>::view(base, {5}),
+                      Catch::Contains("[2, 6]") && Catch::Contains("[5]"));
+}
+
 TEST_CASE("Shape rejects rank > 4 and negative sizes", "[core][shape]") {
   REQUIRE_THROWS_AS((gan::Shape{1, 2, 3, 4, 5}), gan::Error);
   REQUIRE_THROWS_AS((gan::Shape{2, -1}), gan::Error);

@@ -23,8 +23,8 @@ bool same_elements(const Tensor<T>& a, const Tensor<T>& b) {
 
 }  // namespace
 
-TEMPLATE_TEST_CASE("Flatten turns [N, C, H, W] into [N, C * H * W] and back", "[layers][flatten]",
-                   float, double) {
+TEMPLATE_TEST_CASE("Flatten views [N, C, H, W] as [N, C * H * W] and back, without a copy",
+                   "[layers][flatten]", float, double) {
   using T = TestType;
   gan::Flatten<T> flatten;
   REQUIRE(flatten.name() == "Flatten()");
@@ -36,12 +36,13 @@ TEMPLATE_TEST_CASE("Flatten turns [N, C, H, W] into [N, C * H * W] and back", "[
 
   const Tensor<T>& y = flatten.forward(x);
   REQUIRE(y.shape() == gan::Shape{2, 6272});
-  REQUIRE(y.data() != x.data());  // the layer's own storage
+  REQUIRE((y.data() == x.data() && y.is_view()));  // x's elements, not a copy
   REQUIRE(same_elements(y, x));
   REQUIRE(y(1, 100 * 49 + 3 * 7 + 5) == x(1, 100, 3, 5));
 
   const Tensor<T>& dx = flatten.backward(dy);
   REQUIRE(dx.shape() == gan::Shape{2, 128, 7, 7});
+  REQUIRE((dx.data() == dy.data() && dx.is_view()));
   REQUIRE(same_elements(dx, dy));
   REQUIRE(dx(1, 127, 6, 6) == dy(1, 6271));
 }

@@ -23,8 +23,8 @@ bool same_elements(const Tensor<T>& a, const Tensor<T>& b) {
 
 }  // namespace
 
-TEMPLATE_TEST_CASE("Reshape views [2, 6272] as [2, 128, 7, 7] and back", "[layers][reshape]", float,
-                   double) {
+TEMPLATE_TEST_CASE("Reshape views [2, 6272] as [2, 128, 7, 7] and back, without a copy",
+                   "[layers][reshape]", float, double) {
   using T = TestType;
   gan::Reshape<T> reshape({128, 7, 7});
   REQUIRE(reshape.name() == "Reshape([128, 7, 7])");
@@ -36,13 +36,14 @@ TEMPLATE_TEST_CASE("Reshape views [2, 6272] as [2, 128, 7, 7] and back", "[layer
 
   const Tensor<T>& y = reshape.forward(x);
   REQUIRE(y.shape() == gan::Shape{2, 128, 7, 7});
-  REQUIRE(y.data() != x.data());  // the layer's own storage
+  REQUIRE((y.data() == x.data() && y.is_view()));  // x's elements, not a copy
   // Row-major order is kept: element (n, c, h, w) is x[n, c * 49 + h * 7 + w].
   REQUIRE(same_elements(y, x));
   REQUIRE(y(1, 100, 3, 5) == x(1, 100 * 49 + 3 * 7 + 5));
 
   const Tensor<T>& dx = reshape.backward(dy);
   REQUIRE(dx.shape() == gan::Shape{2, 6272});
+  REQUIRE((dx.data() == dy.data() && dx.is_view()));
   REQUIRE(same_elements(dx, dy));
   REQUIRE(dx(0, 6271) == dy(0, 127, 6, 6));
 }

@@ -3,6 +3,8 @@
 /// storage. resize() reuses the storage whenever it is large enough, so a layer's
 /// buffers are mapped once and reused by every step (docs/architecture.md, "No steady-state
 /// allocation"). matrix() gives an Eigen view for GEMM-shaped work without copying.
+/// Tensor::view(base, shape) is the one exception to ownership: base's elements in another
+/// shape, not owned (Reshape and Flatten return these instead of copies).
 
 #include <Eigen/Core>
 #include <algorithm>
@@ -52,6 +54,24 @@ class Tensor {
     return *this;
   }
   ~Tensor() = default;
+
+  /// base's elements seen in `shape` (same element count), without a copy and without
+  /// owning them: valid while base keeps its storage (until base is destroyed or grown).
+  /// The view never frees them. Copying a view copies the elements into storage of its own;
+  /// so does resizing it beyond base's size. Its elements are base's: the view must not be
+  /// written through unless base may be.
+  static Tensor view(const Tensor& base, const Shape& shape) {
+    if (shape.numel() != base.size())
+      throw Error("Tensor::view: cannot view " + base.shape().str() + " as " + shape.str());
+    Tensor t;
+    t.storage_ = Storage(const_cast<T*>(base.data()), AlignedDelete{false});
+    t.capacity_ = base.size();
+    t.shape_ = shape;
+    return t;
+  }
+
+  /// True for a tensor made by view() (and not resized past it since).
+  bool is_view() const noexcept { return !storage_.get_deleter().owns; }
 
   void swap(Tensor& other) noexcept {
     std::swap(storage_, other.storage_);
@@ -134,8 +154,9 @@ class Tensor {
 
  private:
   struct AlignedDelete {
+    bool owns = true;  // false for view(): the elements are another tensor's
     void operator()(T* p) const noexcept {
-      ::operator delete(p, std::align_val_t(tensor_alignment));
+      if (owns) ::operator delete(p, std::align_val_t(tensor_alignment));
     }
   };
   using Storage = std::unique_ptr<T, AlignedDelete>;

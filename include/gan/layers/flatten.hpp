@@ -1,8 +1,8 @@
 #pragma once
 /// Flatten<T>: as torch.nn.Flatten(): [N, ...] -> [N, product of the rest].
 ///
-///   backward(dy): dx = dy in x's shape. No parameters. The elements are copied into
-///   layer-owned storage (detail::ShapeLayer, shape_layer.hpp).
+///   backward(dy): dx = dy in x's shape. No parameters. Both are views of the input, not
+///   copies (detail::ShapeLayer, shape_layer.hpp): y is valid while x is.
 
 #include <string>
 

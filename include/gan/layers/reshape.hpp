@@ -2,8 +2,8 @@
 /// Reshape<T>: gives each sample a new shape, as torch.nn.Unflatten(1, shape).
 ///
 ///   x: [N, ...] -> y: [N, target...], per-sample element counts equal
-///   backward(dy): dx = dy in x's shape. No parameters. The elements are copied into
-///   layer-owned storage (detail::ShapeLayer, shape_layer.hpp).
+///   backward(dy): dx = dy in x's shape. No parameters. Both are views of the input, not
+///   copies (detail::ShapeLayer, shape_layer.hpp): y is valid while x is.
 
 #include <string>
 

@@ -4,8 +4,9 @@
 ///
 ///   forward(x):   y = x's elements in Derived::output_shape(x.shape())
 ///   backward(dy): dx = dy's elements in x's shape. No parameters.
-/// The elements are copied into layer-owned storage (one memcpy each way), so forward
-/// returns a tensor of the layer's own, like every other layer.
+/// Both are views (Tensor::view): no copy and no storage of the layer's own. So y is valid
+/// while x is, and dx while dy is (inside Sequential: until the neighbour's next forward or
+/// backward), which is what every layer's contract asks of its input anyway.
 
 #include "gan/layers/layer.hpp"
 
@@ -15,8 +16,7 @@ template <class T, class Derived>
 class ShapeLayer : public LayerBase<T> {
  public:
   const Tensor<T>& forward(const Tensor<T>& x) {
-    y_.resize(self().output_shape(x.shape()));
-    y_.copy_from(x);
+    y_ = Tensor<T>::view(x, self().output_shape(x.shape()));
     in_shape_ = x.shape();
     return y_;
   }
@@ -25,8 +25,7 @@ class ShapeLayer : public LayerBase<T> {
     if (dy.shape() != y_.shape())
       throw Error(self().name() + ": backward expects dy " + y_.shape().str() + ", got " +
                   dy.shape().str());
-    dx_.resize(in_shape_);
-    dx_.copy_from(dy);
+    dx_ = Tensor<T>::view(dy, in_shape_);
     return dx_;
   }
 

@@ -24,6 +24,7 @@
 /// In a data-parallel job (run_parallel.hpp) every process builds the same run, trains on
 /// its share of each batch, and process 0 alone writes the files.
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <cstdlib>
@@ -94,6 +95,12 @@ inline models::ModelSpec model_spec(const RunOptions& o, const data::ImageSet& s
 
 class TrainingRun {
  public:
+  /// Grids and evaluations draw at most this many samples per generator call. With an EMA
+  /// the sampler is a network of its own, whose buffers are sized by its largest call: 16
+  /// samples keep them at a quarter of a 64-image batch's, and in eval mode the images do
+  /// not depend on the chunk (tests/run/training_run.cpp).
+  static constexpr index_t sample_chunk = 16;
+
   /// Builds the model and the trainer (and restores options.resume, if set), then creates
   /// the output folders; the data set is the run's own. Throws gan::Error for anything
   /// inconsistent, before writing anything.
@@ -154,7 +161,7 @@ class TrainingRun {
     const fs::path out(o_.out);
     const std::string latest = (out / "checkpoints" / "latest.safetensors").string();
     SampleGrid grid(*model_.generator, o_.seed);
-    const index_t chunk = o_.batch;
+    const index_t chunk = std::min<index_t>(o_.batch, sample_chunk);
     auto write_grid = [&](const std::string& name) {
       if (parallel_.writer())
         grid.write(trainer_->sampler(), (out / "samples" / name).string(), model_.range, chunk);
