@@ -131,6 +131,24 @@ TEST_CASE("Evaluator: scores are deterministic and cover the JSON and the table"
   REQUIRE(table.find("300 samples against 1000 real images") != std::string::npos);
 }
 
+TEST_CASE("Evaluator: features and floors do not depend on the classifier's batch",
+          "[eval][evaluator]") {
+  // EvaluatorOptions::batch sets only how many images one classifier forward takes (and
+  // with it the classifier's buffers); every feature must come out bit for bit the same.
+  auto& ev = evaluator();
+  gan::eval::EvaluatorOptions o = ev.options();
+  o.batch = 7;
+  gan::eval::Evaluator small(digit_weights, digits(), o);
+  const std::vector<gan::index_t> some(ev.pool_indices().begin(), ev.pool_indices().begin() + 250);
+  const auto images = images_at(some, nullptr);
+  const gan::eval::Features a = ev.features(images);
+  const gan::eval::Features& b = small.features(images);
+  REQUIRE(ev.options().batch != small.options().batch);
+  REQUIRE((a.rows() == 250 && b.rows() == 250 && a.cols() == b.cols()));
+  REQUIRE(std::equal(a.data(), a.data() + a.size(), b.data()));
+  REQUIRE(ev.floor(250).fid == small.floor(250).fid);
+}
+
 TEST_CASE("Evaluator rejects bad input with a clear message", "[eval][evaluator]") {
   auto& ev = evaluator();
   REQUIRE_THROWS_AS(ev.score(gan::Tensor<float>({10, 1, 32, 32})), gan::Error);

@@ -53,7 +53,7 @@ struct EvaluatorOptions {
   index_t reference_size = 0;  ///< 0: min(5000, count / 2)
   index_t pool_size = 0;       ///< 0: min(5000, count - reference_size)
   std::uint64_t seed = 0;      ///< of the split of the real set
-  index_t batch = 500;         ///< images per classifier forward
+  index_t batch = 100;         ///< images per classifier forward (the features do not depend on it)
   index_t k = 3;               ///< precision/recall neighbours (Kynkäänniemi et al.: 3)
   ClassStatsOptions classes;
 };
