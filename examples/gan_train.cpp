@@ -32,8 +32,15 @@ extern "C" void on_interrupt(int signal) { interrupted = signal; }
 /// ./data/mnist.
 /// A resumed run keeps the options saved in its checkpoint; one given on the command line
 /// that disagrees with them is refused rather than silently ignored.
-void refuse_conflicts(const CLI::App& app, const gan::run::RunOptions& given,
-                      const gan::run::RunOptions& saved) {
+/// --conditioning auto makes no choice of its own, so it agrees with what auto picks for the
+/// saved model (which is what a run started with auto saved).
+void refuse_conflicts(const CLI::App& app, gan::run::RunOptions given,
+                      const gan::run::RunOptions& saved, const gan::models::Registry& registry) {
+  if (given.conditioning == "auto") {
+    gan::run::RunOptions probe = saved;
+    probe.conditioning = "auto";
+    given.conditioning = gan::run::resolved_conditioning(probe, registry);
+  }
   const auto ours = gan::run::to_json(given), theirs = gan::run::to_json(saved);
   for (const auto& [key, value] : theirs.items()) {
     std::string option = "--" + key;
@@ -136,7 +143,7 @@ int main(int argc, char** argv) {
         throw gan::Error("checkpoint '" + o.resume + "' was not written by gan_train (no gan.run)");
       const gan::run::RunOptions given = o;
       gan::run::adopt_saved(o, run->second, o.resume);
-      refuse_conflicts(app, given, o);
+      refuse_conflicts(app, given, o, registry);
       resume_note = dist.resume_note(file.metadata());
     }
     gan::run::validate(o, registry);

@@ -76,6 +76,8 @@ expect_error "digit on unconditional model" "needs a conditional model" "$sample
 expect_error "sample count" "--n must be >= 1" "$sample" --checkpoint "$good" --n 0 --out "$work/x.png"
 expect_error "resume with a conflicting option" "--model conflicts with the checkpoint's mlp" \
   "$train" --resume "$good" --model dcgan28 --out "$work/run"
+expect_error "resume with another conditioning" "--conditioning conflicts with the checkpoint's planes" \
+  "$train" --resume "$good" --conditioning projection --out "$work/run"
 [[ $(cksum <"$good") == "$sum_before" ]] && pass "refused input left the checkpoint alone" || fail "checkpoint changed"
 
 if "$sample" --checkpoint "$good" --n 16 --out "$work/grid.png" >/dev/null && [[ -s $work/grid.png ]] &&
@@ -103,8 +105,9 @@ PY
 expect_error "resume on another data set" "its data.count is 10000, this run's is 5000" \
   "$train" --resume "$good" --data "$work/other-data" --out "$work/run"
 
-# Resume continues where the checkpoint stopped, with the saved options.
-if "$train" --resume "$work/run/checkpoints/final.safetensors" --epochs 2 --out "$work/run" --sample-every 10 --eval-every 0 2>"$work/resume.err" &&
+# Resume continues where the checkpoint stopped, with the saved options; an explicit
+# --conditioning auto agrees with what auto chose for the saved model (planes for mlp).
+if "$train" --resume "$work/run/checkpoints/final.safetensors" --epochs 2 --out "$work/run" --sample-every 10 --eval-every 0 --conditioning auto 2>"$work/resume.err" &&
    grep -q "resumed from .* at step 20" "$work/resume.err" && [[ $(wc -l <"$work/run/log.csv") -eq 41 ]]; then
   pass "resume extends a run"
 else

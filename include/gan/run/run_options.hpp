@@ -221,6 +221,13 @@ inline TrainerOptions trainer_options(const RunOptions& o, data::Range range = d
   return t;
 }
 
+/// What o.conditioning means for o's model: "auto" is "projection" for a conditional run of
+/// a model with a projection discriminator, else "planes"; any other value is itself.
+inline std::string resolved_conditioning(const RunOptions& o, const models::Registry& registry) {
+  if (o.conditioning != "auto") return o.conditioning;
+  return o.conditional && registry.find(o.model).projection ? "projection" : "planes";
+}
+
 /// Checks what a user can get wrong, before any work starts.
 inline void validate(const RunOptions& o, const models::Registry& registry) {
   auto fail = [](const std::string& what) { throw Error(what); };

@@ -81,8 +81,7 @@ inline models::ModelSpec model_spec(const RunOptions& o, const data::ImageSet& s
   s.z_dim = o.z_dim;
   s.width = o.width;
   s.d_output = discriminator_output(o.loss);
-  s.projection = o.conditional &&
-                 (o.conditioning == "projection" || (o.conditioning == "auto" && e.projection));
+  s.projection = o.conditional && resolved_conditioning(o, registry) == "projection";
   s.spectral_norm = o.spectral_norm == 1 || (o.spectral_norm == -1 && s.projection);
   s.seed = o.seed;
   s = registry.complete(s);
@@ -115,7 +114,7 @@ class TrainingRun {
     spec_ = model_spec(o_, set_, registry);
     model_ = registry.make(spec_);
     spec_ = model_.spec;
-    if (o_.conditioning == "auto") o_.conditioning = spec_.projection ? "projection" : "planes";
+    o_.conditioning = resolved_conditioning(o_, registry);
     if (o_.spectral_norm == -1) o_.spectral_norm = spec_.spectral_norm ? 1 : 0;
     batches_ = std::make_unique<data::Batcher>(set_, o_.batch, o_.seed, model_.range);
     discriminators_ =
