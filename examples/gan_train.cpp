@@ -69,7 +69,7 @@ int main(int argc, char** argv) {
   CLI::App app{
       "gan_train: train a GAN on MNIST-format data or a folder of images (docs/training.md)"};
   app.option_defaults()->always_capture_default();
-  double lr = 2e-4;
+  double lr = 0;  // only read when --lr is given
   app.add_option("--data", o.data, "IDX images file, a folder holding one, or a folder of images");
   app.add_option("--model", o.model, "model: " + registry.names());
   app.add_option("--image-size", o.image_size, "image size (0: the model's)");
@@ -93,9 +93,13 @@ int main(int argc, char** argv) {
                  "it) | projection | planes");
   app.add_option("--epochs", o.epochs, "passes over the data");
   app.add_option("--batch", o.batch, "images per step");
-  app.add_option("--lr", lr, "Adam learning rate of G and D");
-  app.add_option("--lr-g", o.lr_g, "Adam learning rate of G (TTUR); default --lr");
-  app.add_option("--lr-d", o.lr_d, "Adam learning rate of D (TTUR); default --lr");
+  app.add_option("--lr", lr, "one Adam learning rate for G and D (unset: --lr-g and --lr-d)")
+      ->default_str("");
+  app.add_option("--lr-g", o.lr_g, "Adam learning rate of G; --lr when given");
+  app.add_option("--lr-d", o.lr_d,
+                 "Adam learning rate of D; default: twice G's (TTUR), G's for a conditional run; "
+                 "--lr when given")
+      ->default_str("auto");
   app.add_option("--d-steps", o.d_steps, "discriminator steps per generator step");
   app.add_option("--label-smoothing", o.label_smoothing, "one-sided: D's real target is 1 - this");
   app.add_option("--discriminators", o.discriminators,

@@ -168,6 +168,29 @@ TEST_CASE(
                     Catch::Contains("unknown --conditioning 'embedding'"));
 }
 
+TEST_CASE(
+    "TrainingRun: D's learning rate is twice G's unconditionally, G's conditionally, "
+    "unless given",
+    "[run]") {
+  const auto& registry = gan::models::builtin_models();
+  gan::run::RunOptions o = quick(fresh_dir("lr-d"));
+  o.lr_g = 3e-4;
+  REQUIRE(o.lr_d == -1);  // auto
+  {
+    gan::run::TrainingRun run(o, registry, digits(80));  // quick() is conditional
+    CHECK(run.options().lr_d == 3e-4);
+  }
+  o.conditional = false;
+  {
+    gan::run::TrainingRun run(o, registry, digits(80));
+    CHECK(run.options().lr_d == 6e-4);
+    CHECK(gan::run::to_json(run.options()).at("lr_d") == 6e-4);  // saved resolved
+  }
+  o.lr_d = 1e-4;
+  gan::run::TrainingRun run(o, registry, digits(80));
+  CHECK(run.options().lr_d == 1e-4);
+}
+
 namespace {
 std::vector<std::vector<std::string>> read_csv(const fs::path& path) {
   std::ifstream f(path);

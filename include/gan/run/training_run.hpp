@@ -116,6 +116,7 @@ class TrainingRun {
     spec_ = model_.spec;
     o_.conditioning = resolved_conditioning(o_, registry);
     if (o_.spectral_norm == -1) o_.spectral_norm = spec_.spectral_norm ? 1 : 0;
+    o_.lr_d = resolved_lr_d(o_);
     batches_ = std::make_unique<data::Batcher>(set_, o_.batch, o_.seed, model_.range);
     discriminators_ =
         models::make_discriminators(registry, spec_, static_cast<std::size_t>(o_.discriminators),
@@ -147,6 +148,8 @@ class TrainingRun {
   TrainingRun(const TrainingRun&) = delete;
   TrainingRun& operator=(const TrainingRun&) = delete;
 
+  /// The run's options, with every auto value resolved (as its checkpoints save them).
+  const RunOptions& options() const noexcept { return o_; }
   const models::ModelSpec& spec() const noexcept { return spec_; }
   Trainer<float>& trainer() noexcept { return *trainer_; }
   const data::ImageSet& data() const noexcept { return set_; }
