@@ -302,3 +302,28 @@ TEST_CASE("BatchNorm2d rejects bad options", "[layers][batch_norm2d][errors]") {
   REQUIRE_THROWS_AS(gan::BatchNorm2d<float>(3, 1e-5, -0.1), gan::Error);
   REQUIRE_NOTHROW(gan::BatchNorm2d<float>(3, 1e-3, 1.0));
 }
+
+TEMPLATE_TEST_CASE("BatchNorm2d backward in place gives backward's bits, train and eval",
+                   "[layers][batch_norm2d][memory]", float, double) {
+  gan::Rng rng(21);
+  for (const bool training : {true, false}) {
+    INFO("training " << training);
+    gan::BatchNorm2d<TestType> bn(3), twin(3);
+    bn.train(training);
+    twin.train(training);
+    const Tensor<TestType> x = test_support::random_tensor<TestType>({4, 3, 5, 3}, rng);
+    const Tensor<TestType> dy = test_support::random_tensor<TestType>({4, 3, 5, 3}, rng);
+    bn.forward(x);
+    twin.forward(x);
+    const Tensor<TestType> dx = bn.backward(dy);
+    Tensor<TestType> in_place = dy;
+    const Tensor<TestType>* out = &twin.backward_in_place(in_place);
+    REQUIRE(out == &in_place);
+    REQUIRE(test_support::same_bits(in_place, dx));
+    auto p = bn.parameters(), q = twin.parameters();
+    for (std::size_t i = 0; i < p.size(); ++i)
+      REQUIRE(test_support::same_bits(p[i].grad, q[i].grad));
+    Tensor<TestType> wrong({4, 2, 5, 3});
+    REQUIRE_THROWS_WITH(twin.backward_in_place(wrong), Catch::Contains("BatchNorm2d(3): backward"));
+  }
+}

@@ -1,7 +1,18 @@
 #include "gan/layers/sequential.hpp"
 
 #include <catch2/catch.hpp>
+#include <tuple>
 
+#include "gan/layers/batch_norm2d.hpp"
+#include "gan/layers/conv2d.hpp"
+#include "gan/layers/conv_transpose2d.hpp"
+#include "gan/layers/dense.hpp"
+#include "gan/layers/flatten.hpp"
+#include "gan/layers/leaky_relu.hpp"
+#include "gan/layers/relu.hpp"
+#include "gan/layers/reshape.hpp"
+#include "gan/layers/sigmoid.hpp"
+#include "gan/layers/tanh.hpp"
 #include "gan/testing/layer_contract.hpp"
 #include "support.hpp"
 
@@ -152,4 +163,138 @@ TEST_CASE("Sequential meets the layer contract, gradients included",
       net_f, test_support::random_tensor<float>({3, 5}, rng), rng);
   INFO(rf.report);
   REQUIRE(rf.ok);
+}
+
+namespace {
+// A net with an activation after each kind of layer that leaves a free buffer (Dense,
+// ConvTranspose2d + BatchNorm2d, Conv2d), views between them, and a caller-facing end.
+template <class T>
+auto in_place_net() {
+  return gan::Sequential{gan::Dense<T>(5, 24),
+                         gan::LeakyReLU<T>(T(0.2)),
+                         gan::Reshape<T>({6, 2, 2}),
+                         gan::ConvTranspose2d<T>(6, 3, 3, 2, 1),
+                         gan::BatchNorm2d<T>(3),
+                         gan::ReLU<T>(),
+                         gan::Conv2d<T>(3, 4, 3, 1, 1),
+                         gan::Tanh<T>(),
+                         gan::Flatten<T>(),
+                         gan::Dense<T>(36, 2),
+                         gan::Sigmoid<T>()};
+}
+using InPlaceLayers = typename decltype(in_place_net<float>())::Layers;
+
+// Where the activations run in place, decided from the layers' memory flags.
+static_assert(gan::detail::forward_in_place<InPlaceLayers, 1>() &&   // over Dense's y
+              gan::detail::forward_in_place<InPlaceLayers, 5>() &&   // over BatchNorm's y
+              gan::detail::forward_in_place<InPlaceLayers, 7>() &&   // over Conv2d's y
+              gan::detail::forward_in_place<InPlaceLayers, 10>());   // over Dense's y
+static_assert(gan::detail::backward_in_place<InPlaceLayers, 1>() &&  // over ConvT's dx, via Reshape
+              gan::detail::backward_in_place<InPlaceLayers, 5>() &&  // over Conv2d's dx
+              gan::detail::backward_in_place<InPlaceLayers, 4>() &&  // BatchNorm: the same
+              gan::detail::backward_in_place<InPlaceLayers, 7>() &&  // over Dense's dx, via Flatten
+              !gan::detail::backward_in_place<InPlaceLayers, 10>());  // the caller's dy
+static_assert(!gan::detail::forward_in_place<InPlaceLayers, 0>() &&
+              !gan::detail::forward_in_place<InPlaceLayers, 4>() &&  // BatchNorm reads its x
+              !gan::detail::backward_in_place<InPlaceLayers, 3>());  // not element-wise
+// The caller's x is never written: an activation first, or after a view of x, is not in place.
+using ActFirst = std::tuple<gan::ReLU<float>, gan::Dense<float>>;
+using ViewThenAct = std::tuple<gan::Flatten<float>, gan::ReLU<float>>;
+static_assert(!gan::detail::forward_in_place<ActFirst, 0>() &&
+              !gan::detail::forward_in_place<ViewThenAct, 1>());
+// Two activations in a row: the second may not overwrite the first's output (it reads it).
+using TwoActs = std::tuple<gan::Dense<float>, gan::Sigmoid<float>, gan::Tanh<float>>;
+static_assert(gan::detail::forward_in_place<TwoActs, 1>() &&
+              !gan::detail::forward_in_place<TwoActs, 2>() &&
+              gan::detail::backward_in_place<TwoActs, 1>() &&
+              !gan::detail::backward_in_place<TwoActs, 2>());
+// A layer that states no flags (Affine) is never written over; nested Sequentials pass theirs.
+using UserLayer = std::tuple<Affine<float>, gan::ReLU<float>, Affine<float>>;
+static_assert(!gan::detail::forward_in_place<UserLayer, 1>() &&
+              !gan::detail::backward_in_place<UserLayer, 1>());
+using Block = decltype(gan::Sequential{gan::Conv2d<float>(1, 1, 1), gan::ReLU<float>()});
+static_assert(!Block::overwritable_output && Block::overwritable_input_grad);
+using DenseThenView = decltype(gan::Sequential{gan::Dense<float>(1, 4), gan::Reshape<float>({4})});
+static_assert(DenseThenView::overwritable_output);
+}  // namespace
+
+TEMPLATE_TEST_CASE("Sequential's in-place activations give the bits of the layers one by one",
+                   "[layers][sequential][memory]", float, double) {
+  using T = TestType;
+  auto net = in_place_net<T>();
+  auto ref = net;  // the same layers, called one by one below: every layer its own buffers
+  gan::Rng rng(5);
+  const gan::Tensor<T> x = test_support::random_tensor<T>({3, 5}, rng);
+  const gan::Tensor<T> dy = test_support::random_tensor<T>({3, 2}, rng);
+  const gan::Tensor<T> x_before = x, dy_before = dy;
+
+  const gan::Tensor<T> y = net.forward(x);
+  const gan::Tensor<T>& h1 = ref.template get<1>().forward(ref.template get<0>().forward(x));
+  const gan::Tensor<T>& h2 = ref.template get<3>().forward(ref.template get<2>().forward(h1));
+  const gan::Tensor<T>& h3 = ref.template get<5>().forward(ref.template get<4>().forward(h2));
+  const gan::Tensor<T>& h4 = ref.template get<7>().forward(ref.template get<6>().forward(h3));
+  const gan::Tensor<T>& h5 = ref.template get<8>().forward(h4);
+  const gan::Tensor<T>& y_ref = ref.template get<10>().forward(ref.template get<9>().forward(h5));
+  REQUIRE(test_support::same_bits(y, y_ref));
+
+  net.zero_grad();
+  ref.zero_grad();
+  const gan::Tensor<T> dx = net.backward(dy);
+  const gan::Tensor<T>* g = &ref.template get<10>().backward(dy);
+  g = &ref.template get<9>().backward(*g);
+  g = &ref.template get<8>().backward(*g);
+  g = &ref.template get<7>().backward(*g);
+  g = &ref.template get<6>().backward(*g);
+  g = &ref.template get<5>().backward(*g);
+  g = &ref.template get<4>().backward(*g);
+  g = &ref.template get<3>().backward(*g);
+  g = &ref.template get<2>().backward(*g);
+  g = &ref.template get<1>().backward(*g);
+  g = &ref.template get<0>().backward(*g);
+  REQUIRE(test_support::same_bits(dx, *g));
+  auto p = net.parameters(), p_ref = ref.parameters();
+  REQUIRE(p.size() == p_ref.size());
+  for (std::size_t i = 0; i < p.size(); ++i) {
+    INFO(p[i].name);
+    REQUIRE(test_support::same_bits(p[i].grad, p_ref[i].grad));
+  }
+  REQUIRE(test_support::same_bits(x, x_before));  // the caller's tensors are never written
+  REQUIRE(test_support::same_bits(dy, dy_before));
+
+  // The output is the last Dense's own buffer: the Sigmoid wrote over it.
+  const gan::Tensor<T>* out = &net.forward(x);
+  REQUIRE(out == &net.template get<9>().forward(h5));
+}
+
+TEST_CASE("Sequential with in-place activations meets the layer contract, gradients included",
+          "[layers][sequential][memory][contract][gradcheck]") {
+  auto net = in_place_net<double>();
+  gan::Rng rng(12);
+  const auto r = gan::testing::check_layer_contract(
+      net, test_support::random_tensor<double>({3, 5}, rng), rng);
+  INFO(r.report);
+  REQUIRE(r.ok);
+  REQUIRE(r.gradients_checked);
+}
+
+TEST_CASE("A LeakyReLU with a negative slope reads x, so it never runs in place",
+          "[layers][sequential][memory][gradcheck]") {
+  gan::LeakyReLU<double> negative(-0.5);
+  REQUIRE_FALSE(negative.in_place_ok());
+  REQUIRE(gan::LeakyReLU<double>(0.0).in_place_ok());
+  gan::Tensor<double> t({2, 3});
+  REQUIRE_THROWS_WITH(negative.forward_in_place(t),
+                      Catch::Contains("LeakyReLU(-0.5): cannot run in place"));
+
+  gan::Sequential net{gan::Dense<double>(4, 6), gan::LeakyReLU<double>(-0.5),
+                      gan::Dense<double>(6, 3)};
+  gan::Rng rng(13);
+  const gan::Tensor<double> x = test_support::random_tensor<double>({5, 4}, rng);
+  const gan::Tensor<double> y = net.forward(x);
+  auto ref = net;
+  const auto& y_ref = ref.get<2>().forward(ref.get<1>().forward(ref.get<0>().forward(x)));
+  REQUIRE(test_support::same_bits(y, y_ref));
+  const auto r = gan::testing::check_layer_contract(net, x, rng);
+  INFO(r.report);
+  REQUIRE(r.ok);
 }

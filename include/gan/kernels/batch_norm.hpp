@@ -11,6 +11,7 @@
 ///     fixed statistics (eval):     dx = gamma invstd dy                   (overwritten)
 /// Channels are independent and run in parallel; each channel's sums run over n in order
 /// and over the plane with simd::sum, so results do not depend on the thread count.
+/// dx may be dy (in place): a channel's dy is summed whole before its dx is written.
 
 #include <cmath>
 

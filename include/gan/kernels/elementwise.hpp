@@ -2,8 +2,10 @@
 /// Element-wise maps of the activation layers, forward and backward, on raw arrays of n
 /// elements, plus the row-wise bias add and column sums of a dense layer.
 ///
-///   leaky_relu: y = x > 0 ? x : slope * x       dx = dy * (x > 0 ? 1 : slope)
-///   relu:       y = max(x, 0)                   dx = dy * (x > 0)
+///   leaky_relu: y = x > 0 ? x : slope * x       dx = dy * (s > 0 ? 1 : slope)
+///   relu:       y = max(x, 0)                   dx = dy * (s > 0)
+/// where s is x, or y: for slope >= 0, y > 0 exactly when x > 0 (NaN and -0 included), so
+/// both give the same bits.
 ///   sigmoid:    y = 1 / (1 + e^-x)              dx = dy * y * (1 - y)   (from y)
 ///   tanh:       y = tanh(x)                     dx = dy * (1 - y^2)     (from y)
 /// Sigmoid is evaluated as 1 / (1 + e^-|x|), mirrored for x < 0, so e^-|x| <= 1 never
@@ -11,7 +13,8 @@
 ///
 /// Large arrays are split over threads in blocks of `block` elements (a multiple of every
 /// SIMD width), so the same elements take the vector or the scalar path whatever the
-/// thread count: results are bit-identical at any number of threads.
+/// thread count: results are bit-identical at any number of threads. Every output may be
+/// its input (y == x, dx == dy): each element is read before it is written.
 
 #include <algorithm>
 
@@ -45,8 +48,8 @@ void leaky_relu_forward(index_t n, T slope, const T* x, T* y) noexcept {
 }
 
 template <class T>
-void leaky_relu_backward(index_t n, T slope, const T* x, const T* dy, T* dx) noexcept {
-  detail::blocked<T>(n, x, dy, dx, [slope](auto v, auto g) {
+void leaky_relu_backward(index_t n, T slope, const T* s, const T* dy, T* dx) noexcept {
+  detail::blocked<T>(n, s, dy, dx, [slope](auto v, auto g) {
     return simd::where_positive(v, g, g * simd::splat(v, slope));
   });
 }
@@ -58,8 +61,8 @@ void relu_forward(index_t n, const T* x, T* y) noexcept {
 }
 
 template <class T>
-void relu_backward(index_t n, const T* x, const T* dy, T* dx) noexcept {
-  detail::blocked<T>(n, x, dy, dx, [](auto v, auto g) {
+void relu_backward(index_t n, const T* s, const T* dy, T* dx) noexcept {
+  detail::blocked<T>(n, s, dy, dx, [](auto v, auto g) {
     return simd::where_positive(v, g, simd::splat(v, T(0)));
   });
 }

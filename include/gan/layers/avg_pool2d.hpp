@@ -18,6 +18,10 @@ namespace gan {
 template <class T>
 class AvgPool2d : public LayerBase<T> {
  public:
+  // Memory flags (layer.hpp): backward reads only dy; dx is written afresh.
+  static constexpr bool overwritable_output = true;
+  static constexpr bool overwritable_input_grad = true;
+
   explicit AvgPool2d(index_t kernel_size, index_t stride = 0)
       : kernel_(kernel_size), stride_(stride == 0 ? kernel_size : stride) {
     if (kernel_ < 1 || stride_ < 1)

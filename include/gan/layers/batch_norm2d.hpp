@@ -24,6 +24,10 @@ namespace gan {
 template <class T>
 class BatchNorm2d : public LayerBase<T> {
  public:
+  // Memory flags (layer.hpp): backward reads x and dy, never y; dx is written afresh.
+  static constexpr bool overwritable_output = true;
+  static constexpr bool overwritable_input_grad = true;
+
   explicit BatchNorm2d(index_t channels, double eps = 1e-5, double momentum = 0.1)
       : channels_(channels), eps_(eps), momentum_(momentum) {
     if (channels <= 0) throw Error(name() + ": channels must be positive");
@@ -73,14 +77,18 @@ class BatchNorm2d : public LayerBase<T> {
   }
 
   const Tensor<T>& backward(const Tensor<T>& dy) {
-    if (!x_ || dy.shape() != y_.shape()) throw backward_error(name(), y_.shape(), dy.shape());
+    check_backward(dy);
     dx_.resize(dy.shape());
-    const bool grads = this->requires_grad();
-    kernels::batch_norm_backward(dy.dim(0), channels_, dy.dim(2) * dy.dim(3), x_->data(), dy.data(),
-                                 mean_.data(), invstd_.data(), weight_.data(), batch_stats_,
-                                 dx_.data(), grads ? weight_grad_.data() : nullptr,
-                                 grads ? bias_grad_.data() : nullptr);
+    backward_into(dy, dx_);
     return dx_;
+  }
+
+  /// backward with dx written over dy, which nobody may read again (Sequential's, layer.hpp):
+  /// the kernel reads a channel's dy whole before it writes that channel's dx.
+  const Tensor<T>& backward_in_place(Tensor<T>& dy) {
+    check_backward(dy);
+    backward_into(dy, dy);
+    return dy;
   }
 
   std::vector<Parameter<T>> parameters() {
@@ -97,6 +105,18 @@ class BatchNorm2d : public LayerBase<T> {
   std::string name() const { return "BatchNorm2d(" + std::to_string(channels_) + ")"; }
 
  private:
+  void check_backward(const Tensor<T>& dy) const {
+    if (!x_ || dy.shape() != y_.shape()) throw backward_error(name(), y_.shape(), dy.shape());
+  }
+  // dx may be dy.
+  void backward_into(const Tensor<T>& dy, Tensor<T>& dx) {
+    const bool grads = this->requires_grad();
+    kernels::batch_norm_backward(dy.dim(0), channels_, dy.dim(2) * dy.dim(3), x_->data(), dy.data(),
+                                 mean_.data(), invstd_.data(), weight_.data(), batch_stats_,
+                                 dx.data(), grads ? weight_grad_.data() : nullptr,
+                                 grads ? bias_grad_.data() : nullptr);
+  }
+
   index_t channels_;
   double eps_, momentum_;
   bool batch_stats_ = true;

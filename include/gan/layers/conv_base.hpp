@@ -62,6 +62,10 @@ inline std::string image_shape_text(index_t channels, index_t min_size) {
 template <class T, class Derived>
 class ConvBase : public LayerBase<T> {
  public:
+  // Memory flags (layer.hpp): backward reads x and dy, never y; dx is written afresh.
+  static constexpr bool overwritable_output = true;
+  static constexpr bool overwritable_input_grad = true;
+
   std::vector<Parameter<T>> parameters() {
     std::vector<Parameter<T>> out{{"weight", weight_, weight_grad_}};
     if (has_bias_) out.push_back({"bias", bias_, bias_grad_});

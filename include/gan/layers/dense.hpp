@@ -25,6 +25,10 @@ namespace gan {
 template <class T>
 class Dense : public LayerBase<T> {
  public:
+  // Memory flags (layer.hpp): backward reads x and dy, never y; dx is written afresh.
+  static constexpr bool overwritable_output = true;
+  static constexpr bool overwritable_input_grad = true;
+
   Dense(index_t in, index_t out, bool bias = true) : in_(in), out_(out), has_bias_(bias) {
     if (in <= 0 || out <= 0) throw Error(name() + ": in and out features must be positive");
     weight_.resize({out, in});

@@ -13,6 +13,19 @@
 /// Parameter and Buffer live in core/parameter.hpp (included here).
 /// LayerBase<T> supplies the modes and the empty defaults, so parameter-free layers
 /// only write forward, backward, output_shape and name. is_layer_v<L> checks it all.
+///
+/// Optional, read by Sequential to keep fewer buffers (docs/architecture.md, "Memory");
+/// a layer that says nothing gets false and is never written over:
+///   static constexpr bool overwritable_output;      // forward returns a buffer of the
+///       // layer's own that its backward never reads: the next layer may write over it
+///   static constexpr bool overwritable_input_grad;  // backward returns a buffer nobody
+///       // reads again: the layer before may write its own dx over it
+///   static constexpr bool views_input;              // forward returns a view of x and
+///       // backward a view of dy (Reshape, Flatten): free exactly when those are
+///   bool in_place_ok() const;                          // these two: the layer can write
+///   const Tensor<T>& forward_in_place(Tensor<T>& x);   // y over x when in_place_ok()
+///   const Tensor<T>& backward_in_place(Tensor<T>& dy); // and dx over dy (Elementwise;
+///                                                      // BatchNorm2d only the backward)
 
 #include <sstream>
 #include <string>
@@ -106,5 +119,52 @@ struct is_layer<
 /// True when L has the layer interface above.
 template <class L>
 inline constexpr bool is_layer_v = detail::is_layer<L>::value;
+
+namespace detail {
+template <class L, class = void>
+struct overwritable_output : std::false_type {};
+template <class L>
+struct overwritable_output<L, std::void_t<decltype(L::overwritable_output)>>
+    : std::bool_constant<L::overwritable_output> {};
+
+template <class L, class = void>
+struct overwritable_input_grad : std::false_type {};
+template <class L>
+struct overwritable_input_grad<L, std::void_t<decltype(L::overwritable_input_grad)>>
+    : std::bool_constant<L::overwritable_input_grad> {};
+
+template <class L, class = void>
+struct views_input : std::false_type {};
+template <class L>
+struct views_input<L, std::void_t<decltype(L::views_input)>> : std::bool_constant<L::views_input> {
+};
+
+template <class L, class = void>
+struct has_forward_in_place : std::false_type {};
+template <class L>
+struct has_forward_in_place<L, std::void_t<decltype(std::declval<const L&>().in_place_ok()),
+                                           decltype(std::declval<L&>().forward_in_place(
+                                               std::declval<Tensor<typename L::value_type>&>()))>>
+    : std::true_type {};
+
+template <class L, class = void>
+struct has_backward_in_place : std::false_type {};
+template <class L>
+struct has_backward_in_place<L, std::void_t<decltype(std::declval<L&>().backward_in_place(
+                                    std::declval<Tensor<typename L::value_type>&>()))>>
+    : std::true_type {};
+}  // namespace detail
+
+/// The optional memory flags above, false when a layer does not state them.
+template <class L>
+inline constexpr bool overwritable_output_v = detail::overwritable_output<L>::value;
+template <class L>
+inline constexpr bool overwritable_input_grad_v = detail::overwritable_input_grad<L>::value;
+template <class L>
+inline constexpr bool views_input_v = detail::views_input<L>::value;
+template <class L>
+inline constexpr bool has_forward_in_place_v = detail::has_forward_in_place<L>::value;
+template <class L>
+inline constexpr bool has_backward_in_place_v = detail::has_backward_in_place<L>::value;
 
 }  // namespace gan

@@ -10,6 +10,15 @@
 /// ("0.weight", "3.bias"), the keys of a PyTorch state_dict. A layer may keep a
 /// pointer to its input until backward, so the caller keeps `x` alive until then.
 /// Sequential is itself a layer, so it nests ("1.0.weight").
+///
+/// In place (docs/architecture.md, "Layers own their state"): an activation whose neighbour
+/// leaves a buffer nobody reads again writes over it instead of into a buffer of its own:
+/// its forward over the output of a Conv2d, ConvTranspose2d, Dense or BatchNorm2d before it
+/// (whose backward never reads it), its backward over the input gradient of the layer after
+/// it; BatchNorm2d's backward does the same. Which positions do so follows at compile time from the
+/// layers' memory flags (layer.hpp); the caller's x and dy are never written. The results are the
+/// same bits; what changes is that a layer's output, inside a Sequential, may be overwritten by the
+/// next layer's forward.
 
 #include <cstddef>
 #include <string>
@@ -21,6 +30,49 @@
 #include "gan/layers/layer.hpp"
 
 namespace gan {
+
+namespace detail {
+// Which positions of a Sequential over the tuple Layers run in place (see above).
+
+// May layer I + 1 write over what layer I's forward returns?
+template <class Layers, std::size_t I>
+constexpr bool output_free() {
+  using L = std::tuple_element_t<I, Layers>;
+  if constexpr (!views_input_v<L>)
+    return overwritable_output_v<L>;
+  else if constexpr (I == 0)
+    return false;  // a view of the caller's x
+  else
+    return output_free<Layers, I - 1>();
+}
+
+// May layer I write over the dy its backward is given?
+template <class Layers, std::size_t I>
+constexpr bool grad_free() {
+  if constexpr (I + 1 == std::tuple_size_v<Layers>) {
+    return false;  // the caller's dy
+  } else {
+    using Next = std::tuple_element_t<I + 1, Layers>;
+    if constexpr (views_input_v<Next>)
+      return grad_free<Layers, I + 1>();
+    else
+      return overwritable_input_grad_v<Next>;
+  }
+}
+
+template <class Layers, std::size_t I>
+constexpr bool forward_in_place() {
+  if constexpr (I == 0 || !has_forward_in_place_v<std::tuple_element_t<I, Layers>>)
+    return false;
+  else
+    return output_free<Layers, I - 1>();
+}
+
+template <class Layers, std::size_t I>
+constexpr bool backward_in_place() {
+  return has_backward_in_place_v<std::tuple_element_t<I, Layers>> && grad_free<Layers, I>();
+}
+}  // namespace detail
 
 template <class First, class... Rest>
 class Sequential {
@@ -34,7 +86,15 @@ class Sequential {
  public:
   using value_type = typename First::value_type;
   using T = value_type;
+  using Layers = std::tuple<First, Rest...>;
   static constexpr std::size_t size = 1 + sizeof...(Rest);
+
+ public:
+  /// The memory flags of a Sequential as a layer (layer.hpp): its output is its last
+  /// layer's; its input gradient is its first layer's.
+  static constexpr bool overwritable_output = detail::output_free<Layers, size - 1>();
+  static constexpr bool overwritable_input_grad =
+      views_input_v<First> ? detail::grad_free<Layers, 0>() : overwritable_input_grad_v<First>;
 
   explicit Sequential(First first, Rest... rest) : layers_(std::move(first), std::move(rest)...) {}
 
@@ -102,15 +162,36 @@ class Sequential {
   template <std::size_t... I>
   const Tensor<T>& forward_(const Tensor<T>& x, std::index_sequence<I...>) {
     const Tensor<T>* cur = &x;
-    ((cur = &std::get<I>(layers_).forward(*cur)), ...);
+    ((cur = &forward_at<I>(*cur)), ...);
     return *cur;
   }
 
   template <std::size_t... I>
   const Tensor<T>& backward_(const Tensor<T>& dy, std::index_sequence<I...>) {
     const Tensor<T>* cur = &dy;
-    ((cur = &std::get<size - 1 - I>(layers_).backward(*cur)), ...);
+    ((cur = &backward_at<size - 1 - I>(*cur)), ...);
     return *cur;
+  }
+
+  // The const_casts below are sound: where forward_in_place<I> or backward_in_place<I> holds,
+  // the tensor is a non-const member of a neighbouring layer (or a view of one) that nobody
+  // reads again (output_free, grad_free).
+  template <std::size_t I>
+  const Tensor<T>& forward_at(const Tensor<T>& x) {
+    auto& layer = std::get<I>(layers_);
+    if constexpr (detail::forward_in_place<Layers, I>()) {
+      if (layer.in_place_ok()) return layer.forward_in_place(const_cast<Tensor<T>&>(x));
+    }
+    return layer.forward(x);
+  }
+
+  template <std::size_t I>
+  const Tensor<T>& backward_at(const Tensor<T>& dy) {
+    auto& layer = std::get<I>(layers_);
+    if constexpr (detail::backward_in_place<Layers, I>())
+      return layer.backward_in_place(const_cast<Tensor<T>&>(dy));
+    else
+      return layer.backward(dy);
   }
 
   template <class F>
@@ -119,7 +200,7 @@ class Sequential {
     std::apply([&](auto&... layer) { (f(i++, layer), ...); }, layers_);
   }
 
-  std::tuple<First, Rest...> layers_;
+  Layers layers_;
 };
 
 template <class First, class... Rest>

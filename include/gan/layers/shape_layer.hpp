@@ -15,6 +15,8 @@ namespace gan::detail {
 template <class T, class Derived>
 class ShapeLayer : public LayerBase<T> {
  public:
+  static constexpr bool views_input = true;  // memory flag (layer.hpp)
+
   const Tensor<T>& forward(const Tensor<T>& x) {
     y_ = Tensor<T>::view(x, self().output_shape(x.shape()));
     in_shape_ = x.shape();

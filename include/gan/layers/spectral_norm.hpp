@@ -75,6 +75,9 @@ class SpectralNorm : public LayerBase<typename L::value_type> {
 
   /// PyTorch's eps of the power iteration's normalisation.
   static constexpr double eps = 1e-12;
+  /// Memory flags (layer.hpp): the wrapped layer's, whose y and dx are returned as they are.
+  static constexpr bool overwritable_output = overwritable_output_v<L>;
+  static constexpr bool overwritable_input_grad = overwritable_input_grad_v<L>;
 
   /// Wraps `layer`; its current weight becomes weight_orig. u, v from gan::default_rng().
   explicit SpectralNorm(L layer) : SpectralNorm(std::move(layer), default_rng()) {}
