@@ -1,7 +1,21 @@
 #include "gan/core/tensor.hpp"
 
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
 #include <cstdint>
+#include <fstream>
+#include <vector>
+
+namespace {
+// This process's resident memory in bytes (/proc/self/statm: size, resident, ... in pages).
+long resident_bytes() {
+  std::ifstream statm("/proc/self/statm");
+  long size = 0, resident = 0;
+  statm >> size >> resident;
+  return resident * sysconf(_SC_PAGESIZE);
+}
+}  // namespace
 
 TEMPLATE_TEST_CASE("Tensor is zero-filled, aligned and row-major", "[core][tensor]", float,
                    double) {
@@ -93,4 +107,21 @@ TEST_CASE("A default Tensor is empty, not a scalar", "[core][tensor]") {
   gan::Tensor<float> scalar(gan::Shape{});
   REQUIRE(scalar.size() == 1);
   REQUIRE(scalar.data() != nullptr);
+}
+
+TEST_CASE("A large tensor takes memory only where it is written", "[core][tensor][memory]") {
+#if defined(__SANITIZE_ADDRESS__)
+  SKIP("AddressSanitizer's calloc writes its blocks");
+#else
+  const long before = resident_bytes();
+  std::vector<gan::Tensor<float> > zeros;
+  for (int i = 0; i < 4; ++i) zeros.emplace_back(gan::Shape{1 << 22});  // 4 x 16 MiB of zeros
+  REQUIRE(zeros[3][(1 << 22) - 1] == 0.0f);                             // reading maps no page
+  const long untouched = resident_bytes() - before;
+  for (float& v : zeros[0]) v = 1.0f;
+  const long written = resident_bytes() - before;
+  INFO("untouched " << untouched << " bytes, one written " << written << " bytes");
+  REQUIRE(untouched < (8l << 20));             // not the 64 MiB asked for
+  REQUIRE(written - untouched > (12l << 20));  // the 16 MiB written are resident
+#endif
 }

@@ -8,6 +8,8 @@
 
 #include <Eigen/Core>
 #include <algorithm>
+#include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <new>
@@ -85,10 +87,7 @@ class Tensor {
   void resize(const Shape& shape) {
     const index_t n = shape.numel();
     if (n > capacity_) {
-      Storage fresh(static_cast<T*>(::operator new(static_cast<std::size_t>(n) * sizeof(T),
-                                                   std::align_val_t(tensor_alignment))));
-      std::memset(fresh.get(), 0, static_cast<std::size_t>(n) * sizeof(T));
-      storage_ = std::move(fresh);
+      storage_ = Storage(static_cast<T*>(zeroed_storage(static_cast<std::size_t>(n) * sizeof(T))));
       capacity_ = n;
     }
     shape_ = shape;
@@ -153,10 +152,25 @@ class Tensor {
   ConstMatrixMap<T> matrix() const noexcept { return matrix(shape_[0], shape_.per_sample()); }
 
  private:
+  // Zero-filled, tensor_alignment-aligned bytes from calloc, with calloc's pointer kept just
+  // before them for the deleter. calloc, not new + memset: a large block comes as fresh zero
+  // pages that the kernel maps only where they are first written, so zeros nobody writes
+  // (the gradients of an EMA generator, which never trains) take no memory, as numpy.zeros
+  // relies on. A block the program does write costs the same page faults either way.
+  static void* zeroed_storage(std::size_t bytes) {
+    void* raw = std::calloc(bytes + tensor_alignment, 1);  // calloc's alignment is 16
+    if (!raw) throw std::bad_alloc();
+    const auto at = (reinterpret_cast<std::uintptr_t>(raw) + tensor_alignment) &
+                    ~static_cast<std::uintptr_t>(tensor_alignment - 1);
+    void** aligned = reinterpret_cast<void**>(at);  // 16 to 64 bytes past raw
+    aligned[-1] = raw;
+    return aligned;
+  }
+
   struct AlignedDelete {
     bool owns = true;  // false for view(): the elements are another tensor's
     void operator()(T* p) const noexcept {
-      if (owns) ::operator delete(p, std::align_val_t(tensor_alignment));
+      if (owns) std::free(reinterpret_cast<void**>(p)[-1]);
     }
   };
   using Storage = std::unique_ptr<T, AlignedDelete>;
