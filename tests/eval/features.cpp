@@ -15,12 +15,13 @@ gan::eval::Matrix random_matrix(gan::index_t r, gan::index_t c, std::uint64_t se
 }  // namespace
 
 TEST_CASE("for_each_gram_block visits every product once, in row blocks", "[eval][features]") {
-  // 600 rows: blocks of 256, 256 and 88.
-  const auto a = random_matrix(600, 7, 1), b = random_matrix(45, 7, 2);
+  // 300 rows: blocks of 128, 128 and 44.
+  static_assert(gan::eval::gram_block_rows == 128);
+  const auto a = random_matrix(300, 7, 1), b = random_matrix(45, 7, 2);
   const gan::eval::Matrix expected = a * b.transpose();
   gan::eval::GramWorkspace w;
   std::vector<gan::index_t> firsts;
-  gan::eval::Matrix got(600, 45);
+  gan::eval::Matrix got(300, 45);
   gan::eval::for_each_gram_block(a, b, w,
                                  [&](gan::index_t first, gan::index_t rows, const double* block) {
                                    firsts.push_back(first);
@@ -28,7 +29,7 @@ TEST_CASE("for_each_gram_block visits every product once, in row blocks", "[eval
                                      for (gan::index_t j = 0; j < 45; ++j)
                                        got(first + i, j) = block[i * 45 + j];
                                  });
-  REQUIRE(firsts == std::vector<gan::index_t>{0, 256, 512});
+  REQUIRE(firsts == std::vector<gan::index_t>{0, 128, 256});
   REQUIRE((got - expected).cwiseAbs().maxCoeff() < 1e-12);
 }
 

@@ -23,7 +23,7 @@
 ///   with 100 subsets of 1000).
 ///   KidReference(x): the sum over x's pairs computed once, for scoring many sets
 ///   against x (each score then costs the n x n and n x m products only).
-/// Products are visited in row blocks (features.hpp): memory is 256 x max(m, n) doubles,
+/// Products are visited in row blocks (features.hpp): memory is 128 x max(m, n) doubles,
 /// and sums run in a fixed order, the same bits at any thread count.
 
 #include <cmath>
