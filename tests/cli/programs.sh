@@ -16,6 +16,9 @@ quick=(--model mlp --epochs 1 --batch 500 --sample-every 10 --threads 1 --eval-e
 
 expect_error "negative batch" "batch must be >= 1" "$train" --batch -5 --out "$work/a"
 expect_error "unknown loss" "unknown loss 'wgan'" "$train" --loss wgan --out "$work/a"
+expect_error "negative learning rate of D" "learning rates must be finite and > 0" \
+  "$train" "${quick[@]}" --lr-d -5 --out "$work/a"
+expect_error "learning rate that is not a number" "--lr-d" "$train" "${quick[@]}" --lr-d fast --out "$work/a"
 expect_error "unknown model" "unknown model 'resnet'" "$train" --model resnet --out "$work/a"
 expect_error "missing data" "does not exist" "$train" --data "$work/nowhere" --out "$work/a"
 printf 'not an idx file at all' >"$work/bad-images-idx3-ubyte"
