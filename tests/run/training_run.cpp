@@ -90,6 +90,39 @@ TEST_CASE(
   CHECK(fs::exists(split / "samples" / "final.png"));
 }
 
+TEST_CASE("TrainingRun: resumed after a crash between two saves, log.csv has every step once",
+          "[run][log]") {
+  const fs::path out = fresh_dir("crash-log");
+  const auto& registry = gan::models::builtin_models();
+  gan::run::RunOptions o = quick(out);
+  o.epochs = 1;
+  {
+    gan::run::TrainingRun run(o, registry, digits(200));
+    REQUIRE(run.train() == 0);  // 5 steps, saved at step 5
+  }
+  {
+    // What a run killed after the save would have left: two more rows, the last cut off.
+    std::ofstream log(out / "log.csv", std::ios::app);
+    log << "6,2,0.1,0.1,0.5,0.5,100,,\n7,2,0.1";
+  }
+  o.epochs = 2;
+  o.resume = (out / "checkpoints" / "latest.safetensors").string();
+  {
+    gan::run::TrainingRun run(o, registry, digits(200));
+    REQUIRE(run.train() == 0);
+  }
+  std::ifstream log(out / "log.csv");
+  std::string line;
+  std::getline(log, line);
+  REQUIRE(line.rfind("step,epoch,", 0) == 0);
+  std::vector<long> steps;
+  while (std::getline(log, line)) {
+    REQUIRE(std::count(line.begin(), line.end(), ',') == 8);
+    steps.push_back(std::stol(line));
+  }
+  REQUIRE(steps == std::vector<long>{1, 2, 3, 4, 5, 6, 7, 8, 9, 10});
+}
+
 TEST_CASE(
     "TrainingRun: a checkpoint of another model, data set or shape is refused before "
     "anything changes",

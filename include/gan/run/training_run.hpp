@@ -14,6 +14,8 @@
 ///                                               and FID, KID at the steps evaluated
 ///   eval.csv                                    FID, KID, precision, recall... beside their
 ///                                               floors, every eval_every steps (run_eval.hpp)
+///                                               (resumed, both keep only the rows up to the
+///                                               checkpoint's step: run_log.hpp)
 ///   checkpoints/best.safetensors                the checkpoint of the lowest FID so far
 ///   report.html                                 the run's report (io/report.hpp), rewritten
 ///                                               with every grid and at the end
@@ -45,6 +47,7 @@
 #include "gan/models/trainer.hpp"
 #include "gan/models/variants.hpp"
 #include "gan/run/run_eval.hpp"
+#include "gan/run/run_log.hpp"
 #include "gan/run/run_options.hpp"
 #include "gan/run/run_parallel.hpp"
 #include "gan/run/sampling.hpp"
@@ -170,22 +173,16 @@ class TrainingRun {
     };
     Trainer<float>& t = *trainer_;
     std::ofstream log;  // process 0's; the others' stays closed and ignores what it is given
-    if (parallel_.writer()) {
-      log.open((out / "log.csv").string(), t.steps() > 0 ? std::ios::app : std::ios::trunc);
-      if (!log) throw Error("cannot write '" + (out / "log.csv").string() + "'");
-      if (t.steps() == 0) log << "step,epoch,d_loss,g_loss,d_real,d_fake,images_per_s,fid,kid\n";
-    }
+    if (parallel_.writer())
+      log = open_run_log((out / "log.csv").string(),
+                         "step,epoch,d_loss,g_loss,d_real,d_fake,images_per_s,fid,kid", t.steps());
     if (parallel_.check_agreement) parallel_.check_agreement(t);
     std::ofstream eval_log;
     if (eval_.active()) {
-      eval_log.open((out / "eval.csv").string(), t.steps() > 0 ? std::ios::app : std::ios::trunc);
-      if (!eval_log) throw Error("cannot write '" + (out / "eval.csv").string() + "'");
+      std::string header = "step";
+      for (const auto& c : RunEvaluation::columns()) header += ',' + c;
+      eval_log = open_run_log((out / "eval.csv").string(), header, t.steps());
       eval_log << std::setprecision(9);
-      if (t.steps() == 0) {
-        eval_log << "step";
-        for (const auto& c : RunEvaluation::columns()) eval_log << ',' << c;
-        eval_log << '\n';
-      }
     }
     if (hooks.message && parallel_.writer())
       hooks.message(eval_.active()
