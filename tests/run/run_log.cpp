@@ -39,7 +39,7 @@ TEST_CASE("open_run_log: a resumed run drops the rows after its checkpoint and a
 
 TEST_CASE("open_run_log: a resumed run without its file, or with nothing to drop", "[run][log]") {
   test_support::TempDir dir;
-  const std::string missing = (dir.path / "new" ).string() + ".csv";
+  const std::string missing = (dir.path / "new").string() + ".csv";
   {
     auto log = gan::run::open_run_log(missing, header, 7);
     log << "8,2,0.1\n";
