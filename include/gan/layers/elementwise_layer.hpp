@@ -13,9 +13,9 @@
 /// Both kernels must allow their output to be their input (x == y, dy == dx): an element is
 /// read before it is written.
 ///
-/// In place, for Sequential (docs/architecture.md, "Memory"): when the layer before it does
-/// not read its own output in backward, Sequential calls forward_in_place(x), which writes y
-/// over x (only where in_place_ok(): f' must come from y, since x is gone); when the layer
+/// In place, for Sequential (docs/architecture.md, "activations work in place"): when the layer
+/// before it does not read its own output in backward, Sequential calls forward_in_place(x), which
+/// writes y over x (only where in_place_ok(): f' must come from y, since x is gone); when the layer
 /// after it leaves a gradient nobody reads again, it calls backward_in_place(dy), which
 /// writes dx over dy. Either way the layer then holds no buffer of its own. forward keeps a
 /// pointer to x (or to y, in place) until backward, as every layer does.

@@ -14,8 +14,8 @@
 /// LayerBase<T> supplies the modes and the empty defaults, so parameter-free layers
 /// only write forward, backward, output_shape and name. is_layer_v<L> checks it all.
 ///
-/// Optional, read by Sequential to keep fewer buffers (docs/architecture.md, "Memory");
-/// a layer that says nothing gets false and is never written over:
+/// Optional, read by Sequential to keep fewer buffers (docs/architecture.md, "activations work in
+/// place"); a layer that says nothing gets false and is never written over:
 ///   static constexpr bool overwritable_output;      // forward returns a buffer of the
 ///       // layer's own that its backward never reads: the next layer may write over it
 ///   static constexpr bool overwritable_input_grad;  // backward returns a buffer nobody

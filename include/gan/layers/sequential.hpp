@@ -11,7 +11,7 @@
 /// pointer to its input until backward, so the caller keeps `x` alive until then.
 /// Sequential is itself a layer, so it nests ("1.0.weight").
 ///
-/// In place (docs/architecture.md, "Layers own their state"): an activation whose neighbour
+/// In place (docs/architecture.md, "activations work in place"): an activation whose neighbour
 /// leaves a buffer nobody reads again writes over it instead of into a buffer of its own:
 /// its forward over the output of a Conv2d, ConvTranspose2d, Dense or BatchNorm2d before it
 /// (whose backward never reads it), its backward over the input gradient of the layer after
