@@ -266,6 +266,67 @@ TEMPLATE_TEST_CASE("Sequential's in-place activations give the bits of the layer
   REQUIRE(out == &net.template get<9>().forward(h5));
 }
 
+namespace {
+// DCGAN's blocks: ConvTranspose2d, BatchNorm2d, ReLU nested in an outer Sequential.
+template <class T>
+auto block(gan::index_t in, gan::index_t out) {
+  return gan::Sequential{gan::ConvTranspose2d<T>(in, out, 4, 2, 1, false), gan::BatchNorm2d<T>(out),
+                         gan::ReLU<T>()};
+}
+template <class T>
+auto blocks_net() {
+  return gan::Sequential{block<T>(3, 4), block<T>(4, 2), gan::ConvTranspose2d<T>(2, 1, 3, 1, 1),
+                         gan::Tanh<T>()};
+}
+using BlocksLayers = typename decltype(blocks_net<float>())::Layers;
+using BlockLayers = typename decltype(block<float>(1, 1))::Layers;
+// The outer Sequential hands each block a free dy (the next layer's own input gradient), so
+// the block's ReLU runs in place too; called alone, a block leaves its dy alone (the ReLU
+// writes a buffer of its own, which the BatchNorm2d then writes over).
+static_assert(gan::detail::backward_in_place<BlocksLayers, 0>() &&
+              gan::detail::backward_in_place<BlocksLayers, 1>() &&
+              !gan::detail::backward_in_place<BlocksLayers, 3>());
+static_assert(gan::detail::backward_in_place<BlockLayers, 2, true>() &&
+              !gan::detail::backward_in_place<BlockLayers, 2, false>() &&
+              gan::detail::backward_in_place<BlockLayers, 1, false>());
+}  // namespace
+
+TEST_CASE("Nested blocks run their last layers in place and give the bits of the layers one by one",
+          "[layers][sequential][memory]") {
+  auto net = blocks_net<double>();
+  auto ref = net;
+  gan::Rng rng(14);
+  const gan::Tensor<double> x = test_support::random_tensor<double>({3, 3, 2, 3}, rng);
+  const gan::Tensor<double> dy = test_support::random_tensor<double>({3, 1, 8, 12}, rng);
+  const gan::Tensor<double> dy_before = dy;
+  const gan::Tensor<double> y = net.forward(x);
+  auto& b0 = ref.get<0>();
+  auto& b1 = ref.get<1>();
+  const auto& h0 = b0.get<2>().forward(b0.get<1>().forward(b0.get<0>().forward(x)));
+  const auto& h1 = b1.get<2>().forward(b1.get<1>().forward(b1.get<0>().forward(h0)));
+  const auto& y_ref = ref.get<3>().forward(ref.get<2>().forward(h1));
+  REQUIRE(test_support::same_bits(y, y_ref));
+
+  net.zero_grad();
+  ref.zero_grad();
+  const gan::Tensor<double> dx = net.backward(dy);
+  const gan::Tensor<double>* g = &ref.get<2>().backward(ref.get<3>().backward(dy));
+  g = &b1.get<0>().backward(b1.get<1>().backward(b1.get<2>().backward(*g)));
+  g = &b0.get<0>().backward(b0.get<1>().backward(b0.get<2>().backward(*g)));
+  REQUIRE(test_support::same_bits(dx, *g));
+  auto p = net.parameters(), p_ref = ref.parameters();
+  for (std::size_t i = 0; i < p.size(); ++i) {
+    INFO(p[i].name);
+    REQUIRE(test_support::same_bits(p[i].grad, p_ref[i].grad));
+  }
+  REQUIRE(test_support::same_bits(dy, dy_before));
+
+  const auto r = gan::testing::check_layer_contract(net, x, rng);
+  INFO(r.report);
+  REQUIRE(r.ok);
+  REQUIRE(r.gradients_checked);
+}
+
 TEST_CASE("Sequential with in-place activations meets the layer contract, gradients included",
           "[layers][sequential][memory][contract][gradcheck]") {
   auto net = in_place_net<double>();

@@ -15,10 +15,12 @@
 /// leaves a buffer nobody reads again writes over it instead of into a buffer of its own:
 /// its forward over the output of a Conv2d, ConvTranspose2d, Dense or BatchNorm2d before it
 /// (whose backward never reads it), its backward over the input gradient of the layer after
-/// it; BatchNorm2d's backward does the same. Which positions do so follows at compile time from the
-/// layers' memory flags (layer.hpp); the caller's x and dy are never written. The results are the
-/// same bits; what changes is that a layer's output, inside a Sequential, may be overwritten by the
-/// next layer's forward.
+/// it; BatchNorm2d's backward does the same. Which positions do so follows at compile time from
+/// the layers' memory flags (layer.hpp); the caller's x and dy are never written, except
+/// through backward_in_place(dy), which an outer Sequential calls on a nested one (a DCGAN
+/// block ending in BatchNorm2d and an activation) when the dy it hands over is free. The
+/// results are the same bits; what changes is that a layer's output, inside a Sequential, may
+/// be overwritten by the next layer's forward.
 
 #include <cstddef>
 #include <string>
@@ -46,15 +48,16 @@ constexpr bool output_free() {
     return output_free<Layers, I - 1>();
 }
 
-// May layer I write over the dy its backward is given?
-template <class Layers, std::size_t I>
+// May layer I write over the dy its backward is given? The last layer's dy is the caller's:
+// free only when DyFree (Sequential::backward_in_place).
+template <class Layers, std::size_t I, bool DyFree = false>
 constexpr bool grad_free() {
   if constexpr (I + 1 == std::tuple_size_v<Layers>) {
-    return false;  // the caller's dy
+    return DyFree;
   } else {
     using Next = std::tuple_element_t<I + 1, Layers>;
     if constexpr (views_input_v<Next>)
-      return grad_free<Layers, I + 1>();
+      return grad_free<Layers, I + 1, DyFree>();
     else
       return overwritable_input_grad_v<Next>;
   }
@@ -68,9 +71,9 @@ constexpr bool forward_in_place() {
     return output_free<Layers, I - 1>();
 }
 
-template <class Layers, std::size_t I>
+template <class Layers, std::size_t I, bool DyFree = false>
 constexpr bool backward_in_place() {
-  return has_backward_in_place_v<std::tuple_element_t<I, Layers>> && grad_free<Layers, I>();
+  return has_backward_in_place_v<std::tuple_element_t<I, Layers>> && grad_free<Layers, I, DyFree>();
 }
 }  // namespace detail
 
@@ -99,7 +102,11 @@ class Sequential {
   explicit Sequential(First first, Rest... rest) : layers_(std::move(first), std::move(rest)...) {}
 
   const Tensor<T>& forward(const Tensor<T>& x) { return forward_(x, Indices{}); }
-  const Tensor<T>& backward(const Tensor<T>& dy) { return backward_(dy, Indices{}); }
+  const Tensor<T>& backward(const Tensor<T>& dy) { return backward_<false>(dy, Indices{}); }
+  /// backward with dy free to be written over: what an outer Sequential calls when the layer
+  /// after this one leaves a gradient nobody reads again, so that this one's last layers (a
+  /// block's BatchNorm2d and activation) run in place too.
+  const Tensor<T>& backward_in_place(Tensor<T>& dy) { return backward_<true>(dy, Indices{}); }
 
   Shape output_shape(const Shape& in) const {
     Shape s = in;
@@ -166,16 +173,17 @@ class Sequential {
     return *cur;
   }
 
-  template <std::size_t... I>
+  template <bool DyFree, std::size_t... I>
   const Tensor<T>& backward_(const Tensor<T>& dy, std::index_sequence<I...>) {
     const Tensor<T>* cur = &dy;
-    ((cur = &backward_at<size - 1 - I>(*cur)), ...);
+    ((cur = &backward_at<size - 1 - I, DyFree>(*cur)), ...);
     return *cur;
   }
 
   // The const_casts below are sound: where forward_in_place<I> or backward_in_place<I> holds,
   // the tensor is a non-const member of a neighbouring layer (or a view of one) that nobody
-  // reads again (output_free, grad_free).
+  // reads again (output_free, grad_free), or the dy an outer Sequential handed to
+  // backward_in_place, which is such a member of its own neighbour.
   template <std::size_t I>
   const Tensor<T>& forward_at(const Tensor<T>& x) {
     auto& layer = std::get<I>(layers_);
@@ -185,10 +193,10 @@ class Sequential {
     return layer.forward(x);
   }
 
-  template <std::size_t I>
+  template <std::size_t I, bool DyFree>
   const Tensor<T>& backward_at(const Tensor<T>& dy) {
     auto& layer = std::get<I>(layers_);
-    if constexpr (detail::backward_in_place<Layers, I>())
+    if constexpr (detail::backward_in_place<Layers, I, DyFree>())
       return layer.backward_in_place(const_cast<Tensor<T>&>(dy));
     else
       return layer.backward(dy);
