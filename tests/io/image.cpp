@@ -225,6 +225,34 @@ TEST_CASE("image: a JPEG whose Huffman table overruns stb's arrays is refused un
   CHECK_THROWS_WITH(decode(late), Catch::Contains("Huffman table declares 4080 codes"));
 }
 
+TEST_CASE("image: a PNG whose first IDAT chunk is empty is refused unread", "[io]") {
+  // stb 2.27 copies an empty first IDAT to a null pointer (gan/io/png_guard.hpp); the
+  // fuzzer's file is in tests/fuzz/regressions.
+  using gan::detail::png_first_idat_empty;
+  const std::vector<std::uint8_t> good = flat(Format::png, 5, 3, 10, 20, 30);
+  REQUIRE_FALSE(png_first_idat_empty(good.data(), good.size()));
+  // The same file with an empty IDAT chunk (length 0, type, CRC) before its own.
+  std::size_t idat = 8;
+  while (std::string(good.begin() + idat + 4, good.begin() + idat + 8) != "IDAT")
+    idat += 12 + ((std::size_t(good[idat + 2]) << 8) | good[idat + 3]);
+  std::vector<std::uint8_t> bad = good;
+  const std::vector<std::uint8_t> empty = {0, 0, 0, 0, 'I', 'D', 'A', 'T', 0, 0, 0, 0};
+  bad.insert(bad.begin() + static_cast<std::ptrdiff_t>(idat), empty.begin(), empty.end());
+  CHECK(png_first_idat_empty(bad.data(), bad.size()));
+  CHECK_THROWS_WITH(decode(bad), Catch::Contains("cannot read 'fixture'") &&
+                                     Catch::Contains("an empty IDAT chunk"));
+  // An empty IDAT after the image data is harmless to stb and decodes.
+  std::vector<std::uint8_t> late = good;
+  late.insert(late.end() - 12, empty.begin(), empty.end());  // before IEND
+  CHECK_FALSE(png_first_idat_empty(late.data(), late.size()));
+  CHECK(decode(late).width == 5);
+  // A file cut short inside a chunk, or no PNG at all, is left to the decoder.
+  CHECK_FALSE(png_first_idat_empty(good.data(), idat + 3));
+  CHECK_FALSE(png_first_idat_empty(png_header(4, 4, 2).data(), png_header(4, 4, 2).size()));
+  const std::vector<std::uint8_t> jpeg = flat_jpeg();
+  CHECK_FALSE(png_first_idat_empty(jpeg.data(), jpeg.size()));
+}
+
 namespace {
 
 // What resize_center_crop did before it resized only the crop: the whole image through stb,

@@ -11,7 +11,8 @@
 /// more than ImageLimits::max_pixels pixels is refused before anything is decoded, as is a file of
 /// more than max_file_bytes bytes before it is read: both throw ImageLimitError. Corrupt or
 /// truncated data throws gan::Error naming the image and stb's reason. A JPEG whose Huffman
-/// tables would overrun stb 2.27's arrays is refused before stb reads it (jpeg_guard.hpp).
+/// tables would overrun stb 2.27's arrays is refused before stb reads it (jpeg_guard.hpp), and so
+/// is a PNG whose first IDAT chunk is empty (png_guard.hpp).
 ///
 /// Output channels: 1 (grey) or 3 (RGB). Grey is the luma of ITU-R BT.601 with PIL's
 /// integer weights, L = (19595 R + 38470 G + 7471 B + 2^15) >> 16, so it equals PIL's
@@ -57,6 +58,7 @@
 
 #include "gan/core/error.hpp"
 #include "gan/io/jpeg_guard.hpp"
+#include "gan/io/png_guard.hpp"
 
 #ifndef GAN_IO_STB_IMAGE_COMPILED
 #define GAN_IO_STB_IMAGE_COMPILED
@@ -280,6 +282,10 @@ inline ImageInfo image_info(const std::uint8_t* data, std::size_t size, const st
   if (const int codes = detail::jpeg_most_huffman_codes(data, size); codes > 256)
     throw Error("image: cannot read '" + name + "': corrupt JPEG (a Huffman table declares " +
                 std::to_string(codes) + " codes, at most 256 exist)");
+  // ... and its PNG reader would copy to a null pointer.
+  if (detail::png_first_idat_empty(data, size))
+    throw Error("image: cannot read '" + name +
+                "': corrupt PNG (an empty IDAT chunk before the image data)");
   ImageInfo info;
   bool known = false;
   if (!detail::stb_info(data, size, info, known)) {
