@@ -60,7 +60,9 @@ for t in "${targets[@]}"; do
   log="$build/fuzz_$t.log"
   # -rss_limit_mb: every input's memory stays well under 2 GB (the limits of idx.hpp and
   # safetensors.hpp); -timeout: no input takes a second, let alone ten.
-  if nice -n "${FUZZ_NICE:-10}" "$build/tests/fuzz/fuzz_$t" -max_total_time="$seconds" -timeout=10 \
+  # UBSan: stop at the first report, except those of tests/fuzz/ubsan.supp (known stb defects).
+  if UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:suppressions=$PWD/tests/fuzz/ubsan.supp" \
+       nice -n "${FUZZ_NICE:-10}" "$build/tests/fuzz/fuzz_$t" -max_total_time="$seconds" -timeout=10 \
        -rss_limit_mb=2048 -print_final_stats=1 "${dict[@]}" \
        -artifact_prefix="$build/artifacts/$t-" "$corpus" "${seeds[@]}" >"$log" 2>&1; then
     status=ok
