@@ -42,12 +42,16 @@ std::string describe(const Case& c) {
 // lowered rows run the register-blocked loops of conv2d_small.hpp (with planes shorter
 // than a vector, and planes with a vector tail), larger ones the implicit GEMM (col packed
 // from x) and im2col + GEMM + col2im for backward-data, and 1x1 stride-1 ones plain GEMMs.
+// The GEMM path's backward-data runs in blocks of input channels; the large cases below have
+// more blocks than threads.
 const std::vector<Case> kCases = {
     {1, 1, 5, 5, 1, 3, 1, 0}, {3, 2, 7, 5, 3, 3, 1, 1}, {3, 3, 7, 5, 2, 4, 2, 1},
     {1, 8, 9, 9, 8, 5, 3, 2}, {3, 2, 6, 7, 8, 1, 1, 0}, {3, 3, 7, 5, 2, 1, 2, 0},
     {1, 2, 5, 4, 3, 1, 1, 2}, {3, 1, 8, 8, 2, 4, 2, 2}, {1, 3, 11, 6, 2, 5, 2, 2},
     {3, 8, 4, 4, 1, 3, 3, 1}, {3, 2, 5, 5, 2, 5, 1, 2}, {3, 3, 3, 3, 2, 5, 1, 1},
     {1, 1, 1, 1, 1, 1, 1, 0}, {3, 2, 9, 7, 3, 3, 2, 0}, {1, 3, 10, 10, 2, 4, 3, 0},
+    {3, 3, 8, 6, 2, 4, 2, 1}, {3, 4, 6, 9, 3, 6, 3, 2}, {2, 9, 6, 6, 4, 2, 2, 0},
+    {3, 4, 8, 8, 5, 8, 2, 3},
 };
 
 // The four convolutions of DCGAN-28 at batch 2. A ConvTranspose2d runs the kernels of
@@ -189,9 +193,22 @@ TEST_CASE("Conv2dGeometry computes output sizes, batch chunks and workspace", "[
   // gradient's scratch, no stage.
   REQUIRE(g.workspace_size<float>() == g.gemm_space<float>() + 16 * 64 * 196 +
                                            gan::kernels::small_weights_scratch<float>(64, 16));
-  const Conv2dGeometry wide(64, 64, 14, 14, 128, 4, 2, 1);  // GEMMs: columns and stage
+  // GEMMs: forward and weights pack straight from x; backward-data lowers blocks of input
+  // channels, one per thread (4 channels of 16 taps x 18 samples of 49 pixels = 56,448
+  // elements, within the 64 Ki budget), the blocks shared evenly by the threads, and dy
+  // packed once for all blocks.
+  const Conv2dGeometry wide(64, 64, 14, 14, 128, 4, 2, 1);
+  REQUIRE(wide.batch_chunk == 18);
+  REQUIRE(wide.data_block_channels() == 4);
+  REQUIRE(wide.data_blocks() == 16);
+  REQUIRE(wide.col_space<float>() == wide.data_block_threads() * 4 * 16 * 18 * 49 +
+                                         128 * (18 * 49 + 14));  // + dy packed, whole slivers
   REQUIRE(wide.workspace_size<float>() ==
-          wide.gemm_space<float>() + (1024 + 128) * wide.batch_chunk * 49);
+          wide.gemm_space<float>() + wide.col_space<float>() + 128 * 18 * 49);
+  // Channels that do not divide evenly: every channel in exactly one block.
+  const Conv2dGeometry uneven(64, 7, 14, 14, 128, 4, 2, 1);
+  REQUIRE(uneven.data_blocks() * uneven.data_block_channels() >= 7);
+  REQUIRE((uneven.data_blocks() - 1) * uneven.data_block_channels() < 7);
 
   const Conv2dGeometry non_square(3, 2, 7, 5, 3, 3, 2, 0);
   REQUIRE(non_square.H_out == 3);

@@ -17,6 +17,7 @@
 
 #include <algorithm>
 
+#include "gan/core/parallel.hpp"
 #include "gan/core/shape.hpp"
 #include "gan/kernels/conv2d_small.hpp"
 #include "gan/kernels/gemm_packed.hpp"
@@ -66,22 +67,70 @@ struct Conv2dGeometry {
   /// sample, x_n: [C_in, H*W] is already its own column matrix, so im2col is skipped.
   bool pointwise() const noexcept { return K == 1 && stride == 1 && pad == 0; }
 
+  /// Elements of one column block of backward-data on the GEMM path: a block's rows are lowered
+  /// by one thread and summed back by col2im on that thread while they are in its cache. 64 Ki
+  /// elements (256 KiB in float) fit the L2 of every machine we run on with room for the
+  /// GEMM's packed operands: dcgan28's 64->128 layer runs in 16 blocks of 4 input channels (64
+  /// rows) of 18 samples. In bench_conv (2-core Xeon) 128 Ki ran as fast, 256 Ki 2-4 % slower,
+  /// the whole column matrix in one GEMM and one col2im (before blocks) 14 % slower.
+  static constexpr index_t data_block_budget = index_t(1) << 16;
+
+  /// Input channels per column block of backward-data on the GEMM path, at the current
+  /// gan::num_threads(): as many as data_block_budget allows, in a number of blocks that the
+  /// threads share evenly where the channels allow. The blocks change which thread sums
+  /// what, never the order of any sum, so results do not depend on them.
+  index_t data_block_channels() const noexcept {
+    const index_t per_channel = std::max<index_t>(K * K * batch_chunk * out_plane(), 1);
+    const index_t most = std::clamp<index_t>(data_block_budget / per_channel, 1, C_in);
+    const index_t threads = num_threads();
+    const index_t blocks =
+        std::min(C_in, ((C_in + most - 1) / most + threads - 1) / threads * threads);
+    return (C_in + blocks - 1) / blocks;
+  }
+  /// Column blocks of backward-data: ceil(C_in / data_block_channels()).
+  index_t data_blocks() const noexcept {
+    const index_t channels = data_block_channels();
+    return (C_in + channels - 1) / channels;
+  }
+  /// Threads that backward-data's column blocks run on: one per block at most.
+  index_t data_block_threads() const noexcept {
+    return std::min<index_t>(num_threads(), data_blocks());
+  }
+
   /// Elements of packing space the GEMMs of one batch chunk need (gemm_packed.hpp), at the
   /// current gan::num_threads(): the largest of the forward, backward-data and
-  /// backward-weights products (a smaller last chunk needs no more).
+  /// backward-weights products (a smaller last chunk needs no more). Backward-data on the GEMM
+  /// path packs one column block per thread (gemm_detail::per_thread_workspace).
   template <class T>
   index_t gemm_space() const noexcept {
     const index_t cols = pointwise() ? out_plane() : batch_chunk * out_plane();
     const index_t k_in = pointwise() ? C_in : col_rows();
-    return std::max({gemm_workspace_size<T>(C_out, cols, k_in),
-                     gemm_workspace_size<T>(k_in, cols, C_out),
+    const index_t data =
+        pointwise() || col_rows() <= conv_detail::small_rows
+            ? gemm_workspace_size<T>(k_in, cols, C_out)
+            : data_block_threads() *
+                  gemm_detail::per_thread_workspace<T>(data_block_channels() * K * K, cols, C_out);
+    return std::max({gemm_workspace_size<T>(C_out, cols, k_in), data,
                      gemm_workspace_size<T>(C_out, k_in, cols)});
+  }
+
+  /// Elements of column matrix in the workspace: all of one batch chunk's for the loops of
+  /// conv2d_small.hpp; for backward-data on the GEMM path one column block per thread and dy's
+  /// chunk packed once for all blocks (its other directions pack straight from x and need
+  /// none); none for a pointwise convolution.
+  template <class T>
+  index_t col_space() const noexcept {
+    if (pointwise()) return 0;
+    const index_t cols = batch_chunk * out_plane();
+    if (col_rows() <= conv_detail::small_rows) return col_rows() * cols;
+    return data_block_threads() * data_block_channels() * K * K * cols +
+           gemm_detail::packed_b_size<T>(cols, C_out);
   }
 
   /// Elements of workspace that conv2d_forward, conv2d_backward_data and
   /// conv2d_backward_weights each need (the same for all three) at the current
-  /// gan::num_threads(): the GEMM packing space, then the column matrix of one batch chunk,
-  /// then the chunk's outputs in [C_out, chunk*H_out*W_out] order when the chunk holds more
+  /// gan::num_threads(): the GEMM packing space, then the column matrix (col_space()), then
+  /// the chunk's outputs or dy in [C_out, chunk*H_out*W_out] order when the chunk holds more
   /// than one sample and the GEMMs run (the loops of conv2d_small.hpp stage nothing: theirs
   /// is the scratch of conv2d_small_weights). A caller that raises the thread count must
   /// check it again.
@@ -94,7 +143,7 @@ struct Conv2dGeometry {
     const index_t stage = col_rows() <= conv_detail::small_rows
                               ? small_weights_scratch<T>(C_out, col_rows())
                               : (batch_chunk > 1 ? C_out * cols : 0);
-    return gemm_space<T>() + col_rows() * cols + stage;
+    return gemm_space<T>() + col_space<T>() + stage;
   }
 
  private:

@@ -56,14 +56,23 @@ struct Blocking {
 
 inline index_t round_up(index_t x, index_t to) noexcept { return (x + to - 1) / to * to; }
 
+// The register tiles below exist only if these helpers are inlined: GCC 12 once left
+// static_for out of line when a translation unit gained one more GEMM caller, and the
+// micro-kernel ran at a third of its speed. So inlining is forced where the compiler allows.
+#if defined(__GNUC__)
+#define GAN_FORCE_INLINE inline __attribute__((always_inline))
+#else
+#define GAN_FORCE_INLINE inline
+#endif
+
 template <class F, std::size_t... I>
-inline void static_for(F&& f, std::index_sequence<I...>) noexcept {
+GAN_FORCE_INLINE void static_for(F&& f, std::index_sequence<I...>) noexcept {
   (f(std::integral_constant<index_t, static_cast<index_t>(I)>{}), ...);
 }
 /// f(0), ..., f(N - 1) with compile-time indices: the micro-kernel's loops unroll
 /// completely so its accumulators live in registers.
 template <index_t N, class F>
-inline void unroll(F&& f) noexcept {
+GAN_FORCE_INLINE void unroll(F&& f) noexcept {
   static_for(f, std::make_index_sequence<static_cast<std::size_t>(N)>{});
 }
 
@@ -190,6 +199,20 @@ void micro_kernel(index_t kb, const T* a, const T* b, T alpha, T beta, T* c, ind
     for (index_t j = 0; j < cols; ++j) c[i * ldc + j] = tile[i * B::nr + j];
 }
 
+/// Elements of op(B) [k, n] packed whole, every (NC, KC) panel in gemm_serial's order:
+/// b_panels_offset gives where panel (p, j) starts.
+template <class T>
+index_t packed_b_size(index_t n, index_t k) noexcept {
+  return k * round_up(n, Blocking<T>::nr);
+}
+/// Start of panel (p, j) (p a multiple of KC, j of NC) of op(B) [k, n] packed whole: the
+/// panels of earlier NC-column blocks hold j * k elements, those before p in this block
+/// p * (its columns rounded up to slivers).
+template <class T>
+index_t packed_b_offset(index_t n, index_t k, index_t p, index_t j) noexcept {
+  return j * k + p * round_up(std::min(Blocking<T>::nc, n - j), Blocking<T>::nr);
+}
+
 /// Elements of workspace one thread uses for an m x n x k problem (64-byte multiple).
 template <class T>
 index_t per_thread_workspace(index_t m, index_t n, index_t k) noexcept {
@@ -212,11 +235,12 @@ index_t gemm_threads(index_t m, index_t n, index_t k) noexcept {
 
 /// The single-threaded Goto/BLIS loop nest on rows [i0, i0 + m) and columns [j0, j0 + n)
 /// of the problem (c points at C[i0, j0]). pack_a(i, p, mb, kb, dst) packs op(A)[i..i+mb,
-/// p..p+kb) as pack_a() does; pack_b(p, j, kb, nb, dst) packs op(B)[p..p+kb, j..j+nb) as
-/// pack_b() does (coordinates of the whole problem).
-template <class T, class PackA, class PackB>
+/// p..p+kb) as pack_a() does; b_panel(p, j, kb, nb, space) returns op(B)[p..p+kb, j..j+nb)
+/// packed as pack_b() does, either packed into `space` or one packed earlier (coordinates of
+/// the whole problem).
+template <class T, class PackA, class PanelB>
 void gemm_serial(index_t i0, index_t j0, index_t m, index_t n, index_t k, T alpha,
-                 const PackA& pack_a_fn, const PackB& pack_b_fn, T beta, T* c, index_t ldc,
+                 const PackA& pack_a_fn, const PanelB& b_panel, T beta, T* c, index_t ldc,
                  T* workspace) noexcept {
   using B = Blocking<T>;
   T* apack = workspace;
@@ -225,7 +249,7 @@ void gemm_serial(index_t i0, index_t j0, index_t m, index_t n, index_t k, T alph
     const index_t nb = std::min(B::nc, n - jc);
     for (index_t pc = 0; pc < k; pc += B::kc) {
       const index_t kb = std::min(B::kc, k - pc);
-      pack_b_fn(pc, j0 + jc, kb, nb, bpack);
+      const T* bp = b_panel(pc, j0 + jc, kb, nb, bpack);
       // The first K slice applies beta; later ones accumulate onto it (beta = 1).
       const T beta_k = pc == 0 ? beta : T(1);
       for (index_t ic = 0; ic < m; ic += B::mc) {
@@ -233,7 +257,7 @@ void gemm_serial(index_t i0, index_t j0, index_t m, index_t n, index_t k, T alph
         pack_a_fn(i0 + ic, pc, mb, kb, apack);
         for (index_t jr = 0; jr < nb; jr += B::nr) {
           for (index_t ir = 0; ir < mb; ir += B::mr) {
-            micro_kernel(kb, apack + ir * kb, bpack + jr * kb, alpha, beta_k,
+            micro_kernel(kb, apack + ir * kb, bp + jr * kb, alpha, beta_k,
                          c + (ic + ir) * ldc + jc + jr, ldc, std::min(B::mr, mb - ir),
                          std::min(B::nr, nb - jr));
           }
@@ -272,9 +296,13 @@ void gemm_packed_operands(index_t m, index_t n, index_t k, T alpha, const PackA&
       for (index_t j = 0; j < n; ++j) c[i * ldc + j] = beta == T(0) ? T(0) : beta * c[i * ldc + j];
     return;
   }
+  const auto b_panel = [&pack_b](index_t p, index_t j, index_t kb, index_t nb, T* space) {
+    pack_b(p, j, kb, nb, space);
+    return static_cast<const T*>(space);
+  };
   const index_t threads = gemm_detail::gemm_threads<T>(m, n, k);
   if (threads == 1) {
-    gemm_detail::gemm_serial(0, 0, m, n, k, alpha, pack_a, pack_b, beta, c, ldc, workspace);
+    gemm_detail::gemm_serial(0, 0, m, n, k, alpha, pack_a, b_panel, beta, c, ldc, workspace);
     return;
   }
   // Split the longer tile count (better balance) into whole tiles per thread.
@@ -293,11 +321,11 @@ void gemm_packed_operands(index_t m, index_t n, index_t k, T alpha, const PackA&
       T* ws = workspace + t * per_thread;
       if (split_n) {
         const index_t j0 = t0 * B::nr, j1 = std::min(n, t1 * B::nr);
-        gemm_detail::gemm_serial(0, j0, m, j1 - j0, k, alpha, pack_a, pack_b, beta, c + j0, ldc,
+        gemm_detail::gemm_serial(0, j0, m, j1 - j0, k, alpha, pack_a, b_panel, beta, c + j0, ldc,
                                  ws);
       } else {
         const index_t i0 = t0 * B::mr, i1 = std::min(m, t1 * B::mr);
-        gemm_detail::gemm_serial(i0, 0, i1 - i0, n, k, alpha, pack_a, pack_b, beta, c + i0 * ldc,
+        gemm_detail::gemm_serial(i0, 0, i1 - i0, n, k, alpha, pack_a, b_panel, beta, c + i0 * ldc,
                                  ldc, ws);
       }
     }

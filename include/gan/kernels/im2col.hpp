@@ -249,30 +249,41 @@ void pack_im2col_transposed(const Conv2dGeometry& g, const T* x, index_t x_elems
   }
 }
 
+namespace conv_detail {
+
+/// One (channel, sample) plane of the adjoint of im2col, ADDED into dst: src is that
+/// channel's first row of col plus the sample's offset, ld the row stride of col. Summed in
+/// a fixed order (kernel row, kernel col, output row, output col).
+template <class T>
+void col2im_add_plane(const Conv2dGeometry& g, index_t ld, const T* src, T* dst) noexcept {
+  const index_t s = g.stride;
+  for (index_t ki = 0; ki < g.K; ++ki) {
+    const Span rows = valid_span(g.H_out, g.H, ki - g.pad, s);
+    for (index_t kj = 0; kj < g.K; ++kj) {
+      const index_t off = kj - g.pad;
+      const Span cols = valid_span(g.W_out, g.W, off, s);
+      const T* tap = src + (ki * g.K + kj) * ld;
+      for (index_t oh = rows.lo; oh < rows.hi; ++oh) {
+        T* d = dst + (oh * s - g.pad + ki) * g.W + off;
+        const T* srow = tap + oh * g.W_out;
+        for (index_t ow = cols.lo; ow < cols.hi; ++ow) d[ow * s] += srow[ow];
+      }
+    }
+  }
+}
+
+}  // namespace conv_detail
+
 /// Adds the columns of col back into nb samples of x: the adjoint of im2col.
 template <class T>
 void col2im(const Conv2dGeometry& g, index_t nb, const T* col, T* x) noexcept {
-  const index_t plane = g.out_plane();
-  const index_t ld = nb * plane;
-  const index_t s = g.stride;
+  const index_t ld = nb * g.out_plane(), kk = g.K * g.K;
   // Channel-major tasks: a thread takes whole channels, the rows of col that a GEMM split
   // over its rows (taps) left in that core's cache.
   parallel_for(0, nb * g.C_in, [&](index_t task) {
     const index_t c = task / nb, n = task % nb;
-    T* dst_plane = x + (n * g.C_in + c) * g.in_plane();
-    for (index_t ki = 0; ki < g.K; ++ki) {
-      const conv_detail::Span rows = conv_detail::valid_span(g.H_out, g.H, ki - g.pad, s);
-      for (index_t kj = 0; kj < g.K; ++kj) {
-        const index_t off = kj - g.pad;
-        const conv_detail::Span cols = conv_detail::valid_span(g.W_out, g.W, off, s);
-        const T* src = col + ((c * g.K + ki) * g.K + kj) * ld + n * plane;
-        for (index_t oh = rows.lo; oh < rows.hi; ++oh) {
-          T* d = dst_plane + (oh * s - g.pad + ki) * g.W + off;
-          const T* srow = src + oh * g.W_out;
-          for (index_t ow = cols.lo; ow < cols.hi; ++ow) d[ow * s] += srow[ow];
-        }
-      }
-    }
+    conv_detail::col2im_add_plane(g, ld, col + c * kk * ld + n * g.out_plane(),
+                                  x + (n * g.C_in + c) * g.in_plane());
   });
 }
 
@@ -282,71 +293,95 @@ namespace conv_detail {
 /// gathers through a table on the stack.
 inline constexpr index_t max_gather_table = 8192;
 
-}  // namespace conv_detail
-
-/// x = col2im(col) for nb samples, overwriting x (no zeroing pass). Each input pixel is the
-/// sum of its at most ceil(K/stride)^2 taps, read in a fixed order by W-lane gathers
-/// through a table of col offsets built once per call, instead of scattering every column
-/// element back with a scalar add. Falls back to zeroing and col2im() when the table would
-/// not fit. One task per (channel, sample) plane, as col2im.
+/// For col2im_overwrite on columns of row stride ld: offset[t * padded + pixel] is where in a
+/// (channel, sample)'s rows of col the t-th term of that input pixel lies (kernel taps in
+/// increasing (ki, kj) order), keep <= 0 marking no term. `usable` is false when the table
+/// would not fit (or its offsets would not fit their type); planes are then summed by
+/// col2im_add_plane.
 template <class T>
-void col2im_overwrite(const Conv2dGeometry& g, index_t nb, const T* col, T* x) noexcept {
-  constexpr index_t w = simd::width<T>;
+struct Col2imTable {
   using Offsets = decltype(simd::strided_offsets<T>(0));
   using Offset = typename Offsets::value_type;
-  const index_t plane = g.out_plane(), in_plane = g.in_plane(), kk = g.K * g.K;
-  const index_t ld = nb * plane, s = g.stride;
-  const index_t per_axis = (g.K + s - 1) / s, taps = per_axis * per_axis;
-  const index_t padded = (in_plane + w - 1) / w * w;
-  const bool table =
-      in_plane >= w && taps * padded <= conv_detail::max_gather_table &&
-      static_cast<double>(kk * ld) < 0.5 * static_cast<double>(std::numeric_limits<Offset>::max());
-  if (!table) {
-    parallel_for(0, nb * g.C_in,
-                 [&](index_t i) { std::fill(x + i * in_plane, x + (i + 1) * in_plane, T(0)); });
-    col2im(g, nb, col, x);
-    return;
-  }
-  // offset[t][pixel]: where in a (channel, sample)'s taps the t-th term of that input pixel
-  // lies (kernel taps in increasing (ki, kj) order); keep <= 0 marks no term.
-  alignas(64) Offset offset[conv_detail::max_gather_table];
-  alignas(64) T keep[conv_detail::max_gather_table];
-  std::fill(offset, offset + taps * padded, Offset(0));
-  std::fill(keep, keep + taps * padded, T(-1));
-  for (index_t ih = 0; ih < g.H; ++ih) {
-    for (index_t iw = 0; iw < g.W; ++iw) {
-      index_t t = 0;
-      for (index_t ki = 0; ki < g.K; ++ki) {
-        const index_t oh_s = ih + g.pad - ki;  // oh * stride
-        if (oh_s < 0 || oh_s % s != 0 || oh_s / s >= g.H_out) continue;
-        for (index_t kj = 0; kj < g.K; ++kj) {
-          const index_t ow_s = iw + g.pad - kj;
-          if (ow_s < 0 || ow_s % s != 0 || ow_s / s >= g.W_out) continue;
-          const index_t e = t++ * padded + ih * g.W + iw;
-          offset[e] = static_cast<Offset>((ki * g.K + kj) * ld + (oh_s / s) * g.W_out + ow_s / s);
-          keep[e] = T(1);
+  alignas(64) Offset offset[max_gather_table];
+  alignas(64) T keep[max_gather_table];
+  index_t taps, padded;
+  bool usable;
+
+  Col2imTable(const Conv2dGeometry& g, index_t ld) noexcept {
+    constexpr index_t w = simd::width<T>;
+    const index_t in_plane = g.in_plane(), kk = g.K * g.K, s = g.stride;
+    const index_t per_axis = (g.K + s - 1) / s;
+    taps = per_axis * per_axis;
+    padded = (in_plane + w - 1) / w * w;
+    usable = in_plane >= w && taps * padded <= max_gather_table &&
+             static_cast<double>(kk * ld) <
+                 0.5 * static_cast<double>(std::numeric_limits<Offset>::max());
+    if (!usable) return;
+    std::fill(offset, offset + taps * padded, Offset(0));
+    std::fill(keep, keep + taps * padded, T(-1));
+    for (index_t ih = 0; ih < g.H; ++ih) {
+      for (index_t iw = 0; iw < g.W; ++iw) {
+        index_t t = 0;
+        for (index_t ki = 0; ki < g.K; ++ki) {
+          const index_t oh_s = ih + g.pad - ki;  // oh * stride
+          if (oh_s < 0 || oh_s % s != 0 || oh_s / s >= g.H_out) continue;
+          for (index_t kj = 0; kj < g.K; ++kj) {
+            const index_t ow_s = iw + g.pad - kj;
+            if (ow_s < 0 || ow_s % s != 0 || ow_s / s >= g.W_out) continue;
+            const index_t e = t++ * padded + ih * g.W + iw;
+            offset[e] = static_cast<Offset>((ki * g.K + kj) * ld + (oh_s / s) * g.W_out + ow_s / s);
+            keep[e] = T(1);
+          }
         }
       }
     }
   }
+};
+
+/// One (channel, sample) plane of x = col2im(col), overwriting dst: each input pixel the sum
+/// of its at most ceil(K/stride)^2 taps, read in a fixed order by W-lane gathers through the
+/// table instead of scattering every column element back with a scalar add. src and ld as
+/// col2im_add_plane.
+template <class T>
+void col2im_overwrite_plane(const Conv2dGeometry& g, const Col2imTable<T>& table, index_t ld,
+                            const T* src, T* dst) noexcept {
+  constexpr index_t w = simd::width<T>;
+  using Offsets = typename Col2imTable<T>::Offsets;
+  const index_t in_plane = g.in_plane();
+  if (!table.usable) {
+    std::fill(dst, dst + in_plane, T(0));
+    col2im_add_plane(g, ld, src, dst);
+    return;
+  }
+  const auto zero = simd::broadcast(T(0));
+  const auto pixels = [&](index_t p) {
+    auto acc = zero;
+    for (index_t t = 0; t < table.taps; ++t) {
+      const index_t e = t * table.padded + p;
+      acc +=
+          simd::where_positive(simd::load(table.keep + e),
+                               simd::gather(src, Offsets::load_unaligned(table.offset + e)), zero);
+    }
+    simd::store(dst + p, acc);
+  };
+  index_t p = 0;
+  for (; p + w <= in_plane; p += w) pixels(p);
+  // The last vector ends at the plane's end; shared lanes get the same values again.
+  if (p < in_plane) pixels(in_plane - w);
+}
+
+}  // namespace conv_detail
+
+/// x = col2im(col) for nb samples, overwriting x (no zeroing pass), plane by plane through
+/// conv_detail::col2im_overwrite_plane. One task per (channel, sample) plane, as col2im.
+template <class T>
+void col2im_overwrite(const Conv2dGeometry& g, index_t nb, const T* col, T* x) noexcept {
+  const index_t ld = nb * g.out_plane(), kk = g.K * g.K;
+  const conv_detail::Col2imTable<T> table(g, ld);
   parallel_for(0, nb * g.C_in, [&](index_t task) {
     const index_t c = task / nb, n = task % nb;
-    T* dst = x + (n * g.C_in + c) * in_plane;
-    const T* src = col + c * kk * ld + n * plane;
-    const auto zero = simd::broadcast(T(0));
-    const auto pixels = [&](index_t p) {
-      auto acc = zero;
-      for (index_t t = 0; t < taps; ++t) {
-        const index_t e = t * padded + p;
-        acc += simd::where_positive(simd::load(keep + e),
-                                    simd::gather(src, Offsets::load_unaligned(offset + e)), zero);
-      }
-      simd::store(dst + p, acc);
-    };
-    index_t p = 0;
-    for (; p + w <= in_plane; p += w) pixels(p);
-    // The last vector ends at the plane's end; shared lanes get the same values again.
-    if (p < in_plane) pixels(in_plane - w);
+    conv_detail::col2im_overwrite_plane(g, table, ld, col + c * kk * ld + n * g.out_plane(),
+                                        x + (n * g.C_in + c) * g.in_plane());
   });
 }
 
